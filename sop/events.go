@@ -1,0 +1,348 @@
+package sop
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Role is what a caller may do (contract.md, auth.tokens).
+type Role string
+
+// Roles.
+const (
+	RoleCallCentre Role = "callcentre"
+	RoleEngineer   Role = "engineer" // subject = engineer id
+	RoleAuditor    Role = "auditor"
+	RoleAdmin      Role = "admin"
+	RoleSystem     Role = "system" // housecall itself: timers, reconciliation
+)
+
+// Actor is who did something.
+type Actor struct {
+	Role    Role   `json:"role"`
+	Subject string `json:"subject,omitempty"`
+}
+
+func (a Actor) String() string {
+	if a.Subject == "" {
+		return string(a.Role)
+	}
+	return string(a.Role) + ":" + a.Subject
+}
+
+// System is the actor of everything housecall does by itself.
+var System = Actor{Role: RoleSystem}
+
+// EventType names an event callers send (contract.md, "Events").
+type EventType string
+
+// Event types of the contract, and the ones housecall added (marked "ext").
+const (
+	EvInfoVerified          EventType = "info_verified"
+	EvTriaged               EventType = "triaged"
+	EvConsultationGiven     EventType = "consultation_given"
+	EvFollowupResult        EventType = "followup_result"
+	EvPartsReserved         EventType = "parts_reserved" // ext: R2.3
+	EvAppointmentRequested  EventType = "appointment_requested"
+	EvAppointmentAnswer     EventType = "appointment_answer"
+	EvReassign              EventType = "reassign" // ext: R5.3, R7.4
+	EvCustomerUnreachable   EventType = "customer_unreachable"
+	EvCustomerAngry         EventType = "customer_angry" // ext: R4.4
+	EvDeparted              EventType = "departed"
+	EvDelayed               EventType = "delayed"
+	EvArrived               EventType = "arrived"
+	EvKnocked               EventType = "knocked"
+	EvCallResult            EventType = "call_result"
+	EvDoorAnswered          EventType = "door_answered"
+	EvNoteLeft              EventType = "note_left"
+	EvEntryRefused          EventType = "entry_refused"
+	EvApologyAnswer         EventType = "apology_answer"
+	EvDiagnosed             EventType = "diagnosed"
+	EvProblemEscalated      EventType = "problem_escalated"
+	EvHQAnswer              EventType = "hq_answer"
+	EvCompensationRequested EventType = "compensation_requested"
+	EvCompensationDecision  EventType = "compensation_decision"
+	EvIncident              EventType = "incident"
+	EvCompleted             EventType = "completed"
+	EvFollowupCall          EventType = "followup_call"
+	EvCardReturned          EventType = "card_returned"
+	EvComplaint             EventType = "complaint"
+	EvComplaintAnswered     EventType = "complaint_answered"
+	EvCancel                EventType = "cancel"
+	EvGuidanceCall          EventType = "guidance_call" // ext: R4.6
+	EvReturnHandled         EventType = "return_handled" // ext: R3.3
+)
+
+// Fault categories of a triage (R2).
+const (
+	CategoryMisuse       = "misuse"
+	CategoryQuality      = "quality"
+	CategoryInstallation = "installation"
+	CategoryUnknown      = "unknown"
+)
+
+// Reasons of entry_refused (R6.6–R6.8).
+const (
+	RefusedNotHome          = "not_home"
+	RefusedHelperRefuses    = "helper_refuses"
+	RefusedDoubtsEngineer   = "doubts_engineer"
+	RefusedProductElsewhere = "product_elsewhere"
+	RefusedPowerCut         = "power_cut"
+	RefusedGoingOut         = "going_out"
+	RefusedEating           = "eating"
+)
+
+// ServiceRecord is what the engineer writes on the record sheet (R8.1).
+// Cause and measures may be completed later at the service department.
+type ServiceRecord struct {
+	Cause     string   `json:"cause,omitempty"`
+	Measures  string   `json:"measures,omitempty"`
+	PartsUsed []string `json:"parts_used,omitempty"`
+	Charge    float64  `json:"charge,omitempty"`
+}
+
+// Event is one thing that happened, as a caller reports it:
+// POST /v1/requests/{id}/events with {"type": …, …fields}.
+// Which fields matter depends on Type; see Validate.
+type Event struct {
+	Type EventType `json:"type"`
+
+	// info_verified (R1.2, R4.2)
+	Customer *Customer `json:"customer,omitempty"`
+	Product  *Product  `json:"product,omitempty"`
+	Symptoms string    `json:"symptoms,omitempty"`
+
+	// triaged (R2)
+	Category         string   `json:"category,omitempty"`
+	Parts            []string `json:"parts,omitempty"`
+	OnsiteRepairable *bool    `json:"onsite_repairable,omitempty"`
+
+	Accepted  *bool `json:"accepted,omitempty"`  // consultation_given, appointment_answer, apology_answer
+	Resolved  *bool `json:"resolved,omitempty"`  // followup_result
+	Satisfied *bool `json:"satisfied,omitempty"` // followup_result, followup_call, completed
+	Answered  *bool `json:"answered,omitempty"`  // knocked, call_result
+	Approved  *bool `json:"approved,omitempty"`  // compensation_decision
+	Consented *bool `json:"consented,omitempty"` // customer_angry
+
+	Start *time.Time `json:"start,omitempty"` // appointment_requested
+	End   *time.Time `json:"end,omitempty"`
+	ETA   *time.Time `json:"eta,omitempty"` // departed
+
+	Minutes  *int   `json:"minutes,omitempty"`  // delayed
+	Reason   string `json:"reason,omitempty"`   // delayed, entry_refused, compensation_requested, cancel
+	Wait     *bool  `json:"wait,omitempty"`     // entry_refused: the engineer waits instead of rebooking (R6.6, R6.8)
+	Address  string `json:"address,omitempty"`  // entry_refused product_elsewhere: where the product is (R6.8)
+	Engineer string `json:"engineer,omitempty"` // reassign: a particular engineer
+
+	Cause       string  `json:"cause,omitempty"`       // diagnosed
+	Onsite      *bool   `json:"onsite,omitempty"`      // diagnosed
+	Description string  `json:"description,omitempty"` // problem_escalated, incident
+	Answer      string  `json:"answer,omitempty"`      // hq_answer
+	Amount      *float64 `json:"amount,omitempty"`     // compensation_requested
+
+	QualityRating    *int           `json:"quality_rating,omitempty"`  // completed
+	AttitudeRating   *int           `json:"attitude_rating,omitempty"` // completed
+	SignedByCustomer *bool          `json:"signed_by_customer,omitempty"`
+	FixCertain       *bool          `json:"fix_certain,omitempty"`
+	Record           *ServiceRecord `json:"record,omitempty"`
+
+	Text       string `json:"text,omitempty"`       // complaint
+	Resolution string `json:"resolution,omitempty"` // complaint_answered
+	Note       string `json:"note,omitempty"`       // free text on any event
+
+	// Set by housecall, never by the caller.
+	Actor Actor     `json:"actor"`
+	At    time.Time `json:"at,omitempty"` // when the API received it
+}
+
+// Who may send each event type (contract.md, "Events").
+var eventRoles = map[EventType][]Role{
+	EvInfoVerified:          {RoleCallCentre},
+	EvTriaged:               {RoleCallCentre, RoleEngineer},
+	EvConsultationGiven:     {RoleCallCentre, RoleEngineer},
+	EvFollowupResult:        {RoleCallCentre},
+	EvPartsReserved:         {RoleCallCentre},
+	EvAppointmentRequested:  {RoleCallCentre},
+	EvAppointmentAnswer:     {RoleCallCentre},
+	EvReassign:              {RoleCallCentre},
+	EvCustomerUnreachable:   {RoleCallCentre, RoleEngineer},
+	EvCustomerAngry:         {RoleCallCentre, RoleEngineer},
+	EvDeparted:              {RoleEngineer},
+	EvDelayed:               {RoleEngineer},
+	EvArrived:               {RoleEngineer},
+	EvKnocked:               {RoleEngineer},
+	EvCallResult:            {RoleEngineer},
+	EvDoorAnswered:          {RoleEngineer},
+	EvNoteLeft:              {RoleEngineer},
+	EvEntryRefused:          {RoleEngineer},
+	EvApologyAnswer:         {RoleEngineer},
+	EvDiagnosed:             {RoleEngineer},
+	EvProblemEscalated:      {RoleEngineer},
+	EvHQAnswer:              {RoleCallCentre},
+	EvCompensationRequested: {RoleEngineer},
+	EvCompensationDecision:  {RoleCallCentre},
+	EvIncident:              {RoleEngineer},
+	EvCompleted:             {RoleEngineer},
+	EvFollowupCall:          {RoleCallCentre},
+	EvCardReturned:          {RoleEngineer, RoleCallCentre},
+	EvComplaint:             {RoleCallCentre},
+	EvComplaintAnswered:     {RoleCallCentre},
+	EvCancel:                {RoleCallCentre},
+	EvGuidanceCall:          {RoleCallCentre},
+	EvReturnHandled:         {RoleCallCentre},
+}
+
+// EventTypes lists every known event type, sorted.
+func EventTypes() []EventType {
+	out := make([]EventType, 0, len(eventRoles))
+	for t := range eventRoles {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Known reports whether t is an event type housecall understands.
+func (t EventType) Known() bool { _, ok := eventRoles[t]; return ok }
+
+// Roles returns who may send events of type t.
+func (t EventType) Roles() []Role { return eventRoles[t] }
+
+// Allows reports whether role r may send events of type t. An admin may send
+// what the call centre may.
+func (t EventType) Allows(r Role) bool {
+	roles := eventRoles[t]
+	if r == RoleAdmin {
+		r = RoleCallCentre
+	}
+	return slices.Contains(roles, r)
+}
+
+// Validate checks the fields an event of its type needs (400 on failure),
+// as field name → reason. It does not look at the request's state; whether
+// the event fits the state is the workflow's decision (409).
+func (e Event) Validate() map[string]string {
+	f := map[string]string{}
+	need := func(name string, ok bool) {
+		if !ok {
+			f[name] = "required"
+		}
+	}
+	text := func(name, v string) { need(name, strings.TrimSpace(v) != "") }
+	rating := func(name string, v *int) {
+		switch {
+		case v == nil:
+			f[name] = "required"
+		case *v < 1 || *v > 5:
+			f[name] = fmt.Sprintf("must be 1–5, got %d", *v)
+		}
+	}
+	switch e.Type {
+	case "":
+		f["type"] = "required"
+	case EvInfoVerified:
+		if e.Customer != nil && e.Customer.Phone != "" {
+			if msg := PhoneProblem(e.Customer.Phone); msg != "" {
+				f["customer.phone"] = msg
+			}
+		}
+		if e.Product != nil && e.Product.PurchaseDate != "" {
+			if _, err := ParseDate(e.Product.PurchaseDate); err != nil {
+				f["product.purchase_date"] = err.Error()
+			}
+		}
+	case EvTriaged:
+		switch e.Category {
+		case CategoryMisuse, CategoryQuality, CategoryInstallation, CategoryUnknown:
+		case "":
+			f["category"] = "required"
+		default:
+			f["category"] = fmt.Sprintf("must be misuse, quality, installation or unknown, got %q", e.Category)
+		}
+		for i, p := range e.Parts {
+			if strings.TrimSpace(p) == "" {
+				f[fmt.Sprintf("parts[%d]", i)] = "empty"
+			}
+		}
+	case EvConsultationGiven, EvAppointmentAnswer, EvApologyAnswer:
+		need("accepted", e.Accepted != nil)
+	case EvFollowupResult:
+		need("resolved", e.Resolved != nil)
+	case EvFollowupCall:
+		need("satisfied", e.Satisfied != nil)
+	case EvAppointmentRequested:
+		need("start", e.Start != nil)
+		need("end", e.End != nil)
+		if e.Start != nil && e.End != nil && !e.End.After(*e.Start) {
+			f["end"] = "must be after start"
+		}
+	case EvDelayed:
+		switch {
+		case e.Minutes == nil:
+			f["minutes"] = "required"
+		case *e.Minutes <= 0:
+			f["minutes"] = "must be positive"
+		}
+	case EvCallResult:
+		need("answered", e.Answered != nil)
+	case EvCustomerAngry:
+		need("consented", e.Consented != nil)
+	case EvEntryRefused:
+		switch e.Reason {
+		case RefusedNotHome, RefusedHelperRefuses, RefusedDoubtsEngineer, RefusedProductElsewhere,
+			RefusedPowerCut, RefusedGoingOut, RefusedEating:
+		case "":
+			f["reason"] = "required"
+		default:
+			f["reason"] = fmt.Sprintf("unknown reason %q", e.Reason)
+		}
+	case EvDiagnosed:
+		text("cause", e.Cause)
+		need("onsite", e.Onsite != nil)
+	case EvProblemEscalated, EvIncident:
+		text("description", e.Description)
+	case EvHQAnswer:
+		text("answer", e.Answer)
+	case EvCompensationRequested:
+		text("reason", e.Reason)
+		if e.Amount != nil && *e.Amount < 0 {
+			f["amount"] = "must not be negative"
+		}
+	case EvCompensationDecision:
+		need("approved", e.Approved != nil)
+	case EvCompleted:
+		rating("quality_rating", e.QualityRating)
+		rating("attitude_rating", e.AttitudeRating)
+		need("satisfied", e.Satisfied != nil)
+		need("signed_by_customer", e.SignedByCustomer != nil)
+		need("fix_certain", e.FixCertain != nil)
+		if e.Record != nil && e.Record.Charge < 0 {
+			f["record.charge"] = "must not be negative"
+		}
+	case EvComplaint:
+		text("text", e.Text)
+	case EvComplaintAnswered:
+		text("resolution", e.Resolution)
+	case EvCancel:
+		text("reason", e.Reason)
+	case EvGuidanceCall:
+		need("start", e.Start != nil)
+	case EvReturnHandled:
+		need("accepted", e.Accepted != nil)
+	default:
+		if !e.Type.Known() {
+			f["type"] = fmt.Sprintf("unknown event type %q", e.Type)
+		}
+	}
+	return f
+}
+
+// Bool reads an optional boolean with a default.
+func Bool(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}

@@ -1,0 +1,203 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/housecall/housecall/sop"
+)
+
+// ServiceRequest is the workflow of one service request (R1.3: one request,
+// one workflow; its ID is the request ID).
+func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
+	r := &run{
+		mu:   workflow.NewMutex(ctx),
+		wake: workflow.NewBufferedChannel(ctx, 1),
+	}
+	if in.Resume != nil {
+		r.s = *in.Resume
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+	logger := workflow.GetLogger(ctx)
+
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (View, error) {
+		return r.s.View(), nil
+	}); err != nil {
+		return View{}, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEvent, r.onEvent, workflow.UpdateHandlerOptions{
+		Validator: r.validate,
+	}); err != nil {
+		return View{}, err
+	}
+
+	if in.Resume == nil {
+		if err := r.locked(ctx, func() error {
+			return r.exec(ctx, r.s.start(workflow.Now(ctx), in))
+		}); err != nil {
+			return View{}, err
+		}
+	}
+
+	var (
+		timerAt     time.Time
+		timer       workflow.Future
+		cancelTimer workflow.CancelFunc
+	)
+	for {
+		if r.s.finished() {
+			// Let every event already admitted finish; one may reopen work (a complaint).
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return r.s.View(), err
+			}
+			if r.s.finished() {
+				break
+			}
+		}
+		if r.shouldContinueAsNew(ctx) {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && !r.mu.IsLocked() }); err != nil {
+				return r.s.View(), err
+			}
+			logger.Info("continuing as new", "seq", r.s.Seq, "history_length", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+			state := r.s
+			return View{}, workflow.NewContinueAsNewError(ctx, WorkflowName, Input{Request: state.Request, Policy: state.Policy, Resume: &state})
+		}
+
+		next, ok := r.s.nextClock()
+		now := workflow.Now(ctx)
+		if ok && !next.At.After(now) {
+			if err := r.locked(ctx, func() error { return r.fireDue(ctx) }); err != nil {
+				return r.s.View(), err
+			}
+			continue
+		}
+		if ok && !next.At.Equal(timerAt) || !ok && timer != nil {
+			if cancelTimer != nil {
+				cancelTimer()
+			}
+			timer, cancelTimer, timerAt = nil, nil, time.Time{}
+			if ok {
+				tctx, cancel := workflow.WithCancel(ctx)
+				timer = workflow.NewTimerWithOptions(tctx, next.At.Sub(now), workflow.TimerOptions{Summary: next.Name})
+				cancelTimer, timerAt = cancel, next.At
+			}
+		}
+		sel := workflow.NewSelector(ctx)
+		if timer != nil {
+			sel.AddFuture(timer, func(f workflow.Future) {
+				timer, cancelTimer, timerAt = nil, nil, time.Time{}
+			})
+		}
+		sel.AddReceive(r.wake, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		sel.Select(ctx)
+	}
+	return r.s.View(), nil
+}
+
+// run is one execution of the workflow: its state and the plumbing around it.
+type run struct {
+	s    State
+	mu   workflow.Mutex
+	wake workflow.Channel
+}
+
+// locked runs f holding the state's mutex, so that steps never interleave
+// while one waits for its activities.
+func (r *run) locked(ctx workflow.Context, f func() error) error {
+	if err := r.mu.Lock(ctx); err != nil {
+		return err
+	}
+	defer r.mu.Unlock()
+	return f()
+}
+
+// validate is the update validator: it rejects, before anything is written
+// to the history, an event that does not fit the request's state (409).
+func (r *run) validate(ctx workflow.Context, ev sop.Event) error {
+	if bad := ev.Validate(); len(bad) > 0 {
+		return temporal.NewApplicationError(fmt.Sprintf("invalid %s event: %v", ev.Type, bad), ErrBadEvent)
+	}
+	return r.s.check(ev, workflow.Now(ctx))
+}
+
+// onEvent is the update handler: apply the event, commit its effects and
+// return the new state.
+func (r *run) onEvent(ctx workflow.Context, ev sop.Event) (View, error) {
+	err := r.locked(ctx, func() error {
+		// The state may have moved while this update waited for the mutex.
+		if err := r.s.check(ev, workflow.Now(ctx)); err != nil {
+			return err
+		}
+		return r.exec(ctx, r.s.apply(ev, workflow.Now(ctx)))
+	})
+	r.wake.SendAsync(true)
+	if err != nil {
+		return View{}, err
+	}
+	return r.s.View(), nil
+}
+
+// fireDue applies every clock that has fallen due, earliest first.
+func (r *run) fireDue(ctx workflow.Context) error {
+	for {
+		c, ok := r.s.nextClock()
+		now := workflow.Now(ctx)
+		if !ok || c.At.After(now) {
+			return nil
+		}
+		r.s.clearClock(c.Name, c.N)
+		if err := r.exec(ctx, r.s.fire(c, now)); err != nil {
+			return err
+		}
+	}
+}
+
+// exec commits a step and, when it asked for a booking, books and applies the
+// answer as the next step.
+func (r *run) exec(ctx workflow.Context, st *step) error {
+	var carried *sop.Event
+	for st != nil {
+		if st.event == nil {
+			st.event = carried
+		}
+		if st.book != nil && len(st.entries) == 0 && len(st.notes) == 0 {
+			carried = st.event // nothing to write yet: record the event with the booking's outcome
+		} else if !st.empty() {
+			in := st.commitInput()
+			if err := workflow.ExecuteActivity(ctx, ActivityCommit, in).Get(ctx, nil); err != nil {
+				return fmt.Errorf("commit step %d: %w", in.Seq, err)
+			}
+			carried = nil
+		}
+		if st.book == nil {
+			return nil
+		}
+		book := *st.book
+		book.Key = fmt.Sprintf("%s/%d", r.s.ID, r.s.Seq+1)
+		var res BookResult
+		if err := workflow.ExecuteActivity(ctx, ActivityBook, book).Get(ctx, &res); err != nil {
+			return fmt.Errorf("book %s: %w", book.Key, err)
+		}
+		st = r.s.applyBooking(book, st.bookWhy, res, workflow.Now(ctx))
+	}
+	return nil
+}
+
+func (r *run) shouldContinueAsNew(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	if info.GetContinueAsNewSuggested() {
+		return true
+	}
+	limit := r.s.Policy.HistoryLimit
+	return limit > 0 && info.GetCurrentHistoryLength() > limit
+}

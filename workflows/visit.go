@@ -1,0 +1,532 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/housecall/housecall/sop"
+)
+
+// kindStart begins the procedure of the request's kind once its data is verified.
+func (s *State) kindStart(st *step) {
+	switch s.Request.Kind {
+	default:
+		s.enterTriage(st)
+	}
+}
+
+// applyVisit handles the events of booking, travel, the door, the service
+// and completion (R4–R10).
+func (s *State) applyVisit(st *step, ev sop.Event) {
+	v := s.Visit
+	switch ev.Type {
+	case sop.EvAppointmentRequested:
+		s.askBooking(st, *ev.Start, *ev.End, bookRequested)
+
+	case sop.EvAppointmentAnswer:
+		p := s.Proposed
+		s.Proposed = nil
+		if *ev.Accepted {
+			s.askBooking(st, p.Start, p.End, bookAccepted)
+			st.book.Only = p.Engineer
+			return
+		}
+		// R4.1: the customer does not agree: hand back to the centre.
+		st.add(sop.KindAppointmentDeclined, sop.R4_1, "customer did not agree to %s with %s: handed back to the centre", s.span(p.Start, p.End), p.Engineer)
+		st.add(sop.KindCentreNotified, sop.R4_1, "the centre agrees another time with the customer or reassigns")
+		st.notify(sop.ToCentre, sop.MsgEscalation, sop.R4_1, map[string]string{"what": "customer declined the proposed appointment"})
+		if s.Appointment == nil {
+			s.Status = sop.StatusScheduling
+		}
+
+	case sop.EvReassign:
+		// R5.3, R7.4: the centre gives the slot to another engineer.
+		a := s.Appointment
+		s.askBooking(st, a.Start, a.End, bookReassign)
+		st.book.Prefer = ""
+		st.book.Only = ev.Engineer
+		st.book.Exclude = s.Engineer
+		st.book.Propose = false
+
+	case sop.EvCustomerUnreachable:
+		s.Unreachable++
+		rule := sop.R4_3
+		if s.Unreachable > 1 {
+			rule = sop.R4_5
+		}
+		st.add(sop.KindCustomerContact, rule, "customer did not answer the phone (attempt %d): try again later; if that would make the engineer late, go to the address as planned and leave a note if nobody is in", s.Unreachable)
+		st.add(sop.KindCentreNotified, sop.R4_3, "interim result reported to the centre: customer unreachable")
+		st.notify(sop.ToCentre, sop.MsgEscalation, sop.R4_3, map[string]string{"what": "customer unreachable"})
+		if s.Engineer != "" {
+			st.notify(sop.ToEngineer, sop.MsgCallAgain, sop.R4_3, s.jobParams())
+		}
+
+	case sop.EvCustomerAngry:
+		if *ev.Consented {
+			st.add(sop.KindCustomerContact, sop.R4_4, "customer angry: listened patiently, took responsibility; customer consented to the visit%s", note(ev))
+			return
+		}
+		st.add(sop.KindCustomerContact, sop.R4_4, "customer angry and refuses the visit even after being heard%s", note(ev))
+		s.rebook(st, sop.R4_4, "customer refuses the visit: the centre follows up")
+
+	case sop.EvDeparted:
+		v.Departed = true
+		v.ETA = ev.ETA
+		s.clearClock(clkDeparture, -1)
+		s.Status = sop.StatusEnRoute
+		detail := "engineer left"
+		if ev.ETA != nil {
+			early := s.Appointment.Start.Sub(*ev.ETA)
+			if early >= 0 {
+				detail += fmt.Sprintf("; expected %s, %s before the appointment", s.clock(*ev.ETA), human(early.Round(time.Minute)))
+			} else {
+				detail += fmt.Sprintf("; expected %s, %s late: call the customer in advance (R5.3)", s.clock(*ev.ETA), human(-early.Round(time.Minute)))
+			}
+		}
+		st.add(sop.KindDeparted, sop.R5_2, "%s", detail)
+
+	case sop.EvDelayed:
+		v.DelayMinutes += *ev.Minutes
+		why := ev.Reason
+		if why == "" {
+			why = "traffic"
+		}
+		st.add(sop.KindCustomerNotified, sop.R5_3, "engineer delayed %d min (%s): customer called in advance with an apology; with consent the visit is rescheduled, or the centre reassigns", *ev.Minutes, why)
+		st.notify(sop.ToCustomer, sop.MsgDelayApology, sop.R5_3, map[string]string{"minutes": fmt.Sprint(*ev.Minutes), "reason": why})
+		st.notify(sop.ToCentre, sop.MsgEscalation, sop.R5_3, map[string]string{"what": fmt.Sprintf("engineer %s delayed %d min (%s)", s.Engineer, *ev.Minutes, why)})
+
+	case sop.EvArrived:
+		s.onArrived(st)
+
+	case sop.EvKnocked:
+		if sop.Bool(ev.Answered, false) {
+			st.add(sop.KindKnocked, sop.R6_2, "rang the bell and knocked: door answered")
+			s.enter(st)
+			return
+		}
+		if v.KnockedAt != nil {
+			st.add(sop.KindKnocked, sop.R6_3, "knocked again: no answer")
+			return
+		}
+		at := st.now
+		v.KnockedAt = &at
+		p := s.Policy
+		st.add(sop.KindKnocked, sop.R6_2, "rang the bell, then knocked lightly twice three times: no answer; knock again every %s, phone the customer after %s",
+			human(p.KnockInterval.Std()), human(p.CallAfter.Std()))
+		if p.KnockInterval > 0 && p.KnockInterval <= p.CallAfter {
+			s.setClock(clkKnock, at.Add(p.KnockInterval.Std()), sop.R6_3, 1)
+		}
+		s.setClock(clkCall, at.Add(p.CallAfter.Std()), sop.R6_3, 0)
+
+	case sop.EvDoorAnswered:
+		s.enter(st)
+
+	case sop.EvCallResult:
+		if *ev.Answered {
+			v.CallAnswered = true
+			st.add(sop.KindCallResult, sop.R6_3, "customer answered the phone: the engineer waits for the door")
+			return
+		}
+		v.NotePrompted = true
+		st.add(sop.KindCallResult, sop.R6_3, "customer did not answer the phone")
+		st.add(sop.KindLeaveNote, sop.R6_3, "ask the neighbours and look downstairs; if the customer is not in, leave a note on the door with the service number")
+		st.notify(sop.ToEngineer, sop.MsgLeaveNote, sop.R6_3, s.jobParams())
+
+	case sop.EvNoteLeft:
+		rule := sop.R6_3
+		if s.Unreachable > 0 {
+			rule = sop.R4_5
+		}
+		st.add(sop.KindNoteLeft, rule, "note with the service number left on the door")
+		s.rebook(st, sop.R6_3, "customer not at home: note left; the centre calls the customer later to rebook")
+
+	case sop.EvEntryRefused:
+		s.onEntryRefused(st, ev)
+
+	case sop.EvApologyAnswer:
+		v.ApologyPending = false
+		if *ev.Accepted {
+			st.add(sop.KindLate, sop.R6_5, "customer accepted the apology")
+			return
+		}
+		st.add(sop.KindManagerVisit, sop.R6_5, "customer did not accept the apology: the after-sales manager visits to apologise")
+		st.notify(sop.ToManager, sop.MsgManagerVisit, sop.R6_5, map[string]string{"why": "apology for a late visit not accepted"})
+
+	case sop.EvDiagnosed:
+		v.Diagnosed = true
+		if *ev.Onsite {
+			st.add(sop.KindDiagnosed, sop.R7_1, "cause: %s; repaired on site", ev.Cause)
+			return
+		}
+		st.add(sop.KindDiagnosed, sop.R7_1, "cause: %s; cannot be repaired in the home", ev.Cause)
+		st.add(sop.KindWorkshop, sop.R2_5, "workshop repair proposed and accepted by the customer: unit taken to the workshop, loaner unit left; the return visit is booked when it is repaired")
+		st.notify(sop.ToCentre, sop.MsgEscalation, sop.R2_5, map[string]string{"what": "unit in the workshop: book the return visit when repaired"})
+		st.finish = s.Appointment.ID
+		s.Appointment = nil
+		s.Visit = nil
+		s.Loaner = true
+		s.clearVisitClocks()
+		s.Status = sop.StatusWorkshop
+
+	case sop.EvProblemEscalated:
+		s.HQ = &Escalation{Rule: sop.R7_2, Description: ev.Description, At: st.now, Due: st.now.Add(s.Policy.HQAnswerWithin.Std())}
+		st.add(sop.KindHQEscalation, sop.R7_2, "new problem during service: %s; engineer stepped aside and reported it to the centre/HQ technical department; answer promised by %s",
+			ev.Description, s.clock(s.HQ.Due))
+		st.notify(sop.ToHQ, sop.MsgHQConsultation, sop.R7_2, map[string]string{"symptoms": ev.Description, "model": s.Request.Product.Model, "due": s.clock(s.HQ.Due)})
+		s.setClock(clkHQ, s.HQ.Due, sop.R7_2, 0)
+
+	case sop.EvCompensationRequested:
+		amount := 0.0
+		if ev.Amount != nil {
+			amount = *ev.Amount
+		}
+		s.Compensation = &Compensation{Amount: amount, Reason: ev.Reason, At: st.now}
+		st.add(sop.KindCompensation, sop.R7_3, "customer demands compensation of %.2f (%s): nothing promised; the centre decides", amount, ev.Reason)
+		st.notify(sop.ToCentre, sop.MsgCompensation, sop.R7_3, map[string]string{"amount": fmt.Sprintf("%.2f", amount), "reason": ev.Reason})
+
+	case sop.EvCompensationDecision:
+		c := s.Compensation
+		s.Compensation = nil
+		st.add(sop.KindCompensation, sop.R7_3, "the centre %s the compensation of %.2f (%s)", yesNo(*ev.Approved, "approved", "refused"), c.Amount, c.Reason)
+		st.notify(sop.ToCustomer, sop.MsgCompensationResult, sop.R7_3, map[string]string{"approved": fmt.Sprint(*ev.Approved), "amount": fmt.Sprintf("%.2f", c.Amount)})
+
+	case sop.EvIncident:
+		st.add(sop.KindIncident, sop.R7_5, "%s: no confrontation; the centre handles it", ev.Description)
+		st.urgent(sop.ToCentre, sop.MsgIncident, sop.R7_5, map[string]string{"description": ev.Description, "engineer": s.Engineer, "address": s.Request.Customer.Address})
+		st.urgent(sop.ToManager, sop.MsgIncident, sop.R7_5, map[string]string{"description": ev.Description, "engineer": s.Engineer, "address": s.Request.Customer.Address})
+
+	case sop.EvCompleted:
+		s.onCompleted(st, ev)
+
+	case sop.EvFollowupCall:
+		s.FollowupDue = false
+		s.FollowupWhy = ""
+		if *ev.Satisfied {
+			st.add(sop.KindFollowupResult, sop.R9_1, "follow-up call: customer satisfied")
+			s.close(st, sop.R9_1, "customer satisfied at the follow-up call")
+			return
+		}
+		st.add(sop.KindFollowupResult, sop.R9_1, "follow-up call: customer not satisfied: another visit")
+		s.revisit(st, sop.R9_1)
+
+	case sop.EvCardReturned:
+		c := s.outstandingCard()
+		at := st.now
+		c.ReturnedAt = &at
+		s.clearClock(clkCard, c.Visit)
+		st.card = &CardReturn{Visit: c.Visit, At: at}
+		if st.now.After(c.Due) {
+			st.add(sop.KindCardReturned, sop.R10_1, "service task card of visit %d returned late (due by %s)", c.Visit, s.clock(c.Due))
+		} else {
+			st.add(sop.KindCardReturned, sop.R10_1, "service task card of visit %d returned on the day of the visit", c.Visit)
+		}
+	}
+}
+
+func note(ev sop.Event) string {
+	if ev.Note == "" {
+		return ""
+	}
+	return " (" + ev.Note + ")"
+}
+
+// onArrived applies R6.4 and the lateness tiers of R6.5.
+func (s *State) onArrived(st *step) {
+	v := s.Visit
+	at := st.now
+	v.ArrivedAt = &at
+	s.clearClock(clkDeparture, -1)
+	s.clearClock(clkLateNotice, -1)
+	s.Status = sop.StatusAtDoor
+	start := s.Appointment.Start
+	if !at.After(start) {
+		st.add(sop.KindArrived, sop.R6_4, "arrived %s before the appointment: appearance checked (R6.1); introduce yourself and show the ID badge", human(start.Sub(at).Round(time.Second)))
+		return
+	}
+	late := at.Sub(start)
+	v.LateBy = sop.D(late)
+	st.add(sop.KindArrived, sop.R6_4, "arrived %s after the appointment", human(late.Round(time.Second)))
+	if late < s.Policy.LateMajor.Std() {
+		st.add(sop.KindLate, sop.R6_5, "late %s (under %s): apologise (traffic), offer to rebook if the customer is in a hurry",
+			human(late.Round(time.Second)), human(s.Policy.LateMajor.Std()))
+		return
+	}
+	v.ApologyPending = true
+	st.add(sop.KindLate, sop.R6_5, "late %s (%s or more): sincere apology, explanation and a small gift; if the apology is not accepted the after-sales manager visits to apologise",
+		human(late.Round(time.Second)), human(s.Policy.LateMajor.Std()))
+}
+
+// enter is the door opening: the door protocol ends and the service begins.
+func (s *State) enter(st *step) {
+	v := s.Visit
+	s.clearClock(clkKnock, -1)
+	s.clearClock(clkCall, -1)
+	detail := "door answered"
+	if v.KnockedAt != nil {
+		detail += fmt.Sprintf(" after %s of knocking (%d prompts)", human(st.now.Sub(*v.KnockedAt).Round(time.Second)), v.Prompts)
+	}
+	v.Waiting = ""
+	v.Entered = true
+	s.Visits++
+	s.Status = sop.StatusInService
+	st.add(sop.KindDoorAnswered, sop.R6_4, "%s: engineer introduced, ID badge shown; shoe covers on (R6.9); service visit %d", detail, s.Visits)
+}
+
+// onEntryRefused handles every reason of R6.6–R6.8.
+func (s *State) onEntryRefused(st *step, ev sop.Event) {
+	v := s.Visit
+	s.clearClock(clkKnock, -1)
+	s.clearClock(clkCall, -1)
+	wait := sop.Bool(ev.Wait, false)
+	switch ev.Reason {
+	case sop.RefusedNotHome:
+		st.add(sop.KindEntryRefused, sop.R6_6, "customer not at home: apologised, left, and the reason is followed up to reach the customer%s", note(ev))
+		s.rebook(st, sop.R6_6, "customer not at home: rebook")
+	case sop.RefusedHelperRefuses:
+		st.add(sop.KindEntryRefused, sop.R6_6, "only a helper at home, who refuses entry: ID badge shown, the helper is asked to call the customer%s", note(ev))
+		if wait {
+			v.Waiting = ev.Reason
+			return
+		}
+		s.rebook(st, sop.R6_6, "helper refused entry: rebook with the customer")
+	case sop.RefusedDoubtsEngineer:
+		st.add(sop.KindEntryRefused, sop.R6_7, "customer doubts the engineer: ID badge and the supervision number given; still refused%s", note(ev))
+		st.add(sop.KindManagerVisit, sop.R6_7, "the after-sales manager visits the customer in person")
+		st.notify(sop.ToManager, sop.MsgManagerVisit, sop.R6_7, map[string]string{"why": "customer doubted the engineer and refused entry"})
+		s.rebook(st, sop.R6_7, "customer refused the engineer: rebook; the manager visits in person")
+	case sop.RefusedProductElsewhere:
+		if ev.Address != "" {
+			st.add(sop.KindEntryRefused, sop.R6_8, "the product is at %s: going there with the customer's consent", ev.Address)
+			s.Request.Customer.Address = ev.Address
+			s.Visit = &Visit{Departed: true}
+			s.Status = sop.StatusEnRoute
+			return
+		}
+		st.add(sop.KindEntryRefused, sop.R6_8, "the product is elsewhere: rebooked with the customer's consent%s", note(ev))
+		s.rebook(st, sop.R6_8, "product elsewhere: rebook")
+	case sop.RefusedPowerCut, sop.RefusedGoingOut, sop.RefusedEating:
+		what := map[string]string{
+			sop.RefusedPowerCut: "power cut at the customer's home",
+			sop.RefusedGoingOut: "customer has to go out",
+			sop.RefusedEating:   "customer is eating",
+		}[ev.Reason]
+		if wait {
+			st.add(sop.KindEntryRefused, sop.R6_8, "%s: the engineer waits, as the customer wishes%s", what, note(ev))
+			v.Waiting = ev.Reason
+			return
+		}
+		st.add(sop.KindEntryRefused, sop.R6_8, "%s: rebooked with the customer's consent%s", what, note(ev))
+		s.rebook(st, sop.R6_8, what+": rebook")
+	}
+}
+
+// rebook ends the current trip and hands the request back to booking.
+func (s *State) rebook(st *step, rule sop.Rule, why string) {
+	if s.Appointment != nil {
+		st.release = s.Appointment.ID
+		s.Appointment = nil
+	}
+	s.Visit = nil
+	s.Proposed = nil
+	s.clearVisitClocks()
+	s.Status = sop.StatusScheduling
+	st.add(sop.KindCentreNotified, rule, "%s", why)
+	st.notify(sop.ToCentre, sop.MsgRebook, rule, map[string]string{"why": why})
+}
+
+// onCompleted applies R8: the record, ratings and signature, then closes,
+// follows up (R9.1) or plans another visit (R8.3).
+func (s *State) onCompleted(st *step, ev sop.Event) {
+	rec := sop.ServiceRecord{}
+	if ev.Record != nil {
+		rec = *ev.Record
+	}
+	satisfied, signed, certain := *ev.Satisfied, *ev.SignedByCustomer, *ev.FixCertain
+	st.record = &ServiceVisitRecord{
+		Visit: s.Visits, Engineer: s.Engineer, AppointmentID: s.Appointment.ID, Record: rec,
+		QualityRating: *ev.QualityRating, AttitudeRating: *ev.AttitudeRating,
+		Satisfied: satisfied, SignedByCustomer: signed, FixCertain: certain, CompletedAt: st.now,
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "visit %d: repair quality %d/5, service attitude %d/5, customer %s", s.Visits, *ev.QualityRating, *ev.AttitudeRating, yesNo(satisfied, "satisfied", "not satisfied"))
+	if signed {
+		b.WriteString("; record signed by the customer")
+	} else {
+		b.WriteString("; customer did not sign: recorded as not signed, never forced (R8.2)")
+	}
+	if rec.Cause == "" || rec.Measures == "" {
+		b.WriteString("; cause/measures to be completed at the service department")
+	}
+	if rec.Charge > 0 {
+		fmt.Fprintf(&b, "; charged %.2f against a receipt", rec.Charge)
+	}
+	b.WriteString("; service card with the service number left (R8.4)")
+	rule := sop.R8_1
+	if !signed {
+		rule = sop.R8_2
+	}
+	st.add(sop.KindCompleted, rule, "%s", b.String())
+	st.notify(sop.ToCustomer, sop.MsgThankYou, sop.R8_4, nil)
+
+	// R10.1: the card goes back to the information officer the same day.
+	due := endOfDay(st.now, s.Policy.Location())
+	s.Cards = append(s.Cards, Card{Visit: s.Visits, Engineer: s.Engineer, Due: due, Satisfied: satisfied, Signed: signed})
+	s.setClock(clkCard, due, sop.R10_1, s.Visits)
+
+	st.finish = s.Appointment.ID
+	s.Appointment = nil
+	s.Visit = nil
+	s.clearVisitClocks()
+	switch {
+	case !satisfied:
+		s.revisit(st, sop.R8_3)
+	case !certain:
+		s.Status = sop.StatusFollowup
+		s.FollowupWhy = "uncertain_fix"
+		s.FollowupDue = false
+		due := st.now.Add(s.Policy.UncertainFixFollowup.Std())
+		st.system(sop.KindFollowupDue, sop.R9_1, "fix not certain: follow-up call planned for %s (%s later)", s.clock(due), human(s.Policy.UncertainFixFollowup.Std()))
+		s.setClock(clkFollowup, due, sop.R9_1, 0)
+	default:
+		s.close(st, sop.R8_1, "customer satisfied")
+	}
+}
+
+// revisit plans another visit for a dissatisfied customer (R8.3, R9.1); the
+// after-sales manager is brought in after sop.max_visits_before_manager visits.
+func (s *State) revisit(st *step, rule sop.Rule) {
+	s.Status = sop.StatusScheduling
+	st.system(sop.KindRevisit, rule, "customer not satisfied after %d visit(s): another visit is booked until the customer is satisfied", s.Visits)
+	st.notify(sop.ToCentre, sop.MsgRevisit, rule, map[string]string{"visits": fmt.Sprint(s.Visits)})
+	if max := s.Policy.MaxVisitsBeforeManager; max > 0 && s.Visits >= max {
+		st.system(sop.KindManagerVisit, sop.R8_3, "%d visits without satisfaction (limit %d): the after-sales manager takes charge", s.Visits, max)
+		st.notify(sop.ToManager, sop.MsgManagerVisit, sop.R8_3, map[string]string{"why": fmt.Sprintf("customer still not satisfied after %d visits", s.Visits)})
+	}
+}
+
+// endOfDay is the last instant of t's day in loc.
+func endOfDay(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 23, 59, 59, 0, loc)
+}
+
+// applyBooking applies the calendar's answer (R4.1).
+func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now time.Time) *step {
+	st := s.newStep(now, sop.System, nil)
+	rule := sop.R4_1
+	if why == bookReassign {
+		rule = sop.R5_3
+	}
+	switch res.Outcome {
+	case Booked:
+		a := *res.Appointment
+		prev := s.Engineer
+		if s.Appointment != nil && s.Appointment.ID != a.ID && prev != "" && prev != a.Engineer {
+			st.notify(sop.ToEngineer, sop.MsgJobWithdrawn, rule, map[string]string{"reason": "reassigned"})
+		}
+		s.Engineer = a.Engineer
+		s.Appointment = &a
+		s.Proposed = nil
+		s.Visit = &Visit{}
+		s.Status = sop.StatusScheduled
+		if prev != "" && prev != a.Engineer {
+			st.system(sop.KindReassigned, rule, "%s cannot take %s: reassigned to %s", prev, s.span(a.Start, a.End), a.Engineer)
+		}
+		st.system(sop.KindAppointmentBooked, sop.R4_1, "%s booked with %s (travel %s)", s.span(a.Start, a.End), a.Engineer, human(a.Travel.Std()))
+		st.system(sop.KindCustomerNotified, sop.R4_2, "confirmation to the customer: time, address, model, purchase date and symptoms")
+		st.notify(sop.ToEngineer, sop.MsgNewJob, sop.R4_1, s.jobParams())
+		st.notify(sop.ToCustomer, sop.MsgAppointmentConfirm, sop.R4_2, map[string]string{
+			"start": s.clock(a.Start), "end": s.clock(a.End), "address": s.Request.Customer.Address,
+			"model": s.Request.Product.Model, "purchase_date": s.Request.Product.PurchaseDate, "symptoms": s.Request.Symptoms,
+		})
+		s.clearVisitClocks()
+		s.setClock(clkDeparture, a.Departure(s.Policy), sop.R5_2, 0)
+		if s.Policy.LateNotice > 0 {
+			s.setClock(clkLateNotice, a.Start.Add(-s.Policy.LateNotice.Std()), sop.R6_5, 0)
+		}
+	case Proposed:
+		p := *res.Appointment
+		s.Proposed = &p
+		if s.Appointment == nil {
+			s.Status = sop.StatusAwaitingCustomer
+		}
+		lead := fmt.Sprintf("%s cannot be served (%s)", s.span(in.Start, in.End), res.Reason)
+		if why == bookAccepted {
+			lead = fmt.Sprintf("the accepted slot was taken meanwhile (%s)", res.Reason)
+		}
+		st.system(sop.KindAppointmentProposed, sop.R4_1, "%s: apologised and explained; proposed %s with %s, waiting for the customer's consent", lead, s.span(p.Start, p.End), p.Engineer)
+		st.notify(sop.ToCustomer, sop.MsgAppointmentProposal, sop.R4_1, map[string]string{"start": s.clock(p.Start), "end": s.clock(p.End), "requested": s.span(in.Start, in.End)})
+	default:
+		if why == bookAccepted && s.Appointment == nil {
+			s.Status = sop.StatusScheduling
+		}
+		st.system(sop.KindCentreNotified, rule, "no engineer can take %s (%s): handed back to the centre", s.span(in.Start, in.End), res.Reason)
+		st.notify(sop.ToCentre, sop.MsgEscalation, rule, map[string]string{"what": "no engineer available: " + res.Reason})
+	}
+	return st
+}
+
+// fire applies a clock that fell due.
+func (s *State) fire(c Clock, now time.Time) *step {
+	st := s.newStep(now, sop.System, nil)
+	p := s.Policy
+	switch c.Name {
+	case clkVerify:
+		s.Escalated = true
+		st.system(sop.KindEscalated, sop.R1_2, "data not verified within %s: escalated to the centre, which contacts the customer", human(p.VerifyTimeout.Std()))
+		st.urgent(sop.ToCentre, sop.MsgVerifyOverdue, sop.R1_2, map[string]string{"problems": describeProblems(s.Problems)})
+	case clkFollowup:
+		s.FollowupDue = true
+		if s.FollowupWhy == "consultation" {
+			st.system(sop.KindFollowupDue, sop.R2_2, "call-back due now, %s after the phone consultation: is the problem solved?", human(p.ConsultationFollowup.Std()))
+			st.notify(sop.ToCentre, sop.MsgConsultationCallback, sop.R2_2, map[string]string{"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone})
+		} else {
+			st.system(sop.KindFollowupDue, sop.R9_1, "follow-up call due now, %s after an uncertain fix", human(p.UncertainFixFollowup.Std()))
+			st.notify(sop.ToCentre, sop.MsgFollowupCall, sop.R9_1, map[string]string{"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone})
+		}
+	case clkHQ:
+		s.HQ.Overdue = true
+		st.system(sop.KindEscalated, s.HQ.Rule, "no answer from HQ within %s: escalated to the after-sales manager", human(p.HQAnswerWithin.Std()))
+		st.urgent(sop.ToManager, sop.MsgHQOverdue, s.HQ.Rule, map[string]string{"question": s.HQ.Description})
+	case clkDeparture:
+		a := s.Appointment
+		st.system(sop.KindDepartureReminder, sop.R5_2, "leave now to arrive %s before the appointment at %s (travel %s); toolkit self-check (R5.1): tools, parts%s, spare shoe covers, note slips, ID badge, service record sheet, receipt and fee standard, floor cloth",
+			human(p.ArriveEarly.Std()), s.clock(a.Start), human(a.Travel.Std()), yesNo(s.Loaner, " and loaner unit", ""))
+		st.notify(sop.ToEngineer, sop.MsgDepartNow, sop.R5_2, s.jobParams())
+	case clkLateNotice:
+		st.system(sop.KindLate, sop.R6_5, "engineer not at the door %s before the appointment: call the customer now and apologise", human(p.LateNotice.Std()))
+		st.notify(sop.ToEngineer, sop.MsgLateCall, sop.R6_5, s.jobParams())
+	case clkKnock:
+		v := s.Visit
+		v.Prompts = c.N
+		total := int(p.CallAfter / p.KnockInterval)
+		st.system(sop.KindKnockPrompt, sop.R6_3, "no answer: knock again (%d of %d, every %s)", c.N, total, human(p.KnockInterval.Std()))
+		st.notify(sop.ToEngineer, sop.MsgKnockAgain, sop.R6_3, map[string]string{"n": fmt.Sprint(c.N)})
+		if next := time.Duration(c.N+1) * p.KnockInterval.Std(); next <= p.CallAfter.Std() {
+			s.setClock(clkKnock, v.KnockedAt.Add(next), sop.R6_3, c.N+1)
+		}
+	case clkCall:
+		s.Visit.Called = true
+		st.system(sop.KindCallCustomer, sop.R6_3, "no answer for %s: phone the customer", human(p.CallAfter.Std()))
+		st.notify(sop.ToEngineer, sop.MsgCallCustomer, sop.R6_3, s.jobParams())
+		st.notify(sop.ToCustomer, sop.MsgAtYourDoor, sop.R6_3, map[string]string{"engineer": s.Engineer})
+	case clkCard:
+		for i := range s.Cards {
+			if s.Cards[i].Visit == c.N {
+				s.Cards[i].Overdue = true
+			}
+		}
+		st.system(sop.KindCardOverdue, sop.R10_1, "service task card of visit %d not returned on the day of the visit", c.N)
+		st.notify(sop.ToCentre, sop.MsgCardOverdue, sop.R10_1, map[string]string{"visit": fmt.Sprint(c.N), "engineer": s.Engineer})
+	case clkComplaint:
+		for i := range s.Complaints {
+			if s.Complaints[i].N == c.N {
+				s.Complaints[i].Overdue = true
+			}
+		}
+		st.system(sop.KindComplaintOverdue, sop.R11_1, "complaint #%d not answered within %s: escalated to the after-sales manager", c.N, human(p.ComplaintResponse.Std()))
+		st.urgent(sop.ToManager, sop.MsgComplaintOverdue, sop.R11_1, map[string]string{"n": fmt.Sprint(c.N)})
+	}
+	return st
+}
