@@ -17,19 +17,19 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 		mu:   workflow.NewMutex(ctx),
 		wake: workflow.NewBufferedChannel(ctx, 1),
 	}
-	if in.Resume != nil {
-		r.s = *in.Resume
-	}
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
-	})
 	logger := workflow.GetLogger(ctx)
 
+	// The state is set up before the handlers are registered, and the first
+	// step is taken under the mutex, so no event ever sees a half-made request.
+	var first *step
+	if in.Resume != nil {
+		r.s = *in.Resume
+	} else {
+		first = r.s.start(workflow.Now(ctx), in)
+	}
+	if err := r.mu.Lock(ctx); err != nil {
+		return View{}, err
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (View, error) {
 		return r.s.View(), nil
 	}); err != nil {
@@ -40,13 +40,10 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 	}); err != nil {
 		return View{}, err
 	}
-
-	if in.Resume == nil {
-		if err := r.locked(ctx, func() error {
-			return r.exec(ctx, r.s.start(workflow.Now(ctx), in))
-		}); err != nil {
-			return View{}, err
-		}
+	err := r.exec(ctx, first)
+	r.mu.Unlock()
+	if err != nil {
+		return View{}, err
 	}
 
 	var (
@@ -99,9 +96,25 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 			})
 		}
 		sel.AddReceive(r.wake, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 		sel.Select(ctx)
+		if ctx.Err() != nil {
+			// The workflow itself was cancelled (e.g. from the Temporal UI).
+			return r.s.View(), ctx.Err()
+		}
 	}
 	return r.s.View(), nil
+}
+
+// activityOptions: Commit and BookAppointment are idempotent and retried
+// until the database answers; a step's effects are never dropped.
+var activityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+	},
 }
 
 // run is one execution of the workflow: its state and the plumbing around it.
@@ -165,6 +178,7 @@ func (r *run) fireDue(ctx workflow.Context) error {
 // exec commits a step and, when it asked for a booking, books and applies the
 // answer as the next step.
 func (r *run) exec(ctx workflow.Context, st *step) error {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions)
 	var carried *sop.Event
 	for st != nil {
 		if st.event == nil {

@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/housecall/housecall/sop"
+)
+
+// RequestRow is a request as the call centre's lists show it.
+type RequestRow struct {
+	ID          string          `json:"id"`
+	Kind        sop.RequestKind `json:"kind"`
+	Status      sop.Status      `json:"status"`
+	Customer    sop.Customer    `json:"customer"`
+	Product     sop.Product     `json:"product"`
+	Symptoms    string          `json:"symptoms"`
+	Engineer    string          `json:"engineer,omitempty"`
+	Appointment *sop.Window     `json:"appointment,omitempty"`
+	Visits      int             `json:"visits"`
+	Warranty    string          `json:"warranty,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+}
+
+// RequestFilter narrows a list of requests.
+type RequestFilter struct {
+	Status   sop.Status
+	Engineer string
+	Region   string
+	Limit    int
+	// Before pages: only requests updated before this instant.
+	Before time.Time
+}
+
+const requestColumns = `id, kind, status, customer, product, symptoms, engineer_id, appointment_start, appointment_end,
+	visits, warranty, created_at, updated_at`
+
+func scanRequest(row pgx.Row) (RequestRow, error) {
+	var (
+		r                  RequestRow
+		customer, product  []byte
+		engineer, warranty *string
+		start, end         *time.Time
+	)
+	if err := row.Scan(&r.ID, &r.Kind, &r.Status, &customer, &product, &r.Symptoms, &engineer, &start, &end,
+		&r.Visits, &warranty, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		return r, err
+	}
+	_ = json.Unmarshal(customer, &r.Customer)
+	_ = json.Unmarshal(product, &r.Product)
+	if engineer != nil {
+		r.Engineer = *engineer
+	}
+	if warranty != nil {
+		r.Warranty = *warranty
+	}
+	if start != nil && end != nil {
+		r.Appointment = &sop.Window{Start: *start, End: *end}
+	}
+	return r, nil
+}
+
+// ListRequests returns requests, most recently changed first.
+func (s *Store) ListRequests(ctx context.Context, f RequestFilter) ([]RequestRow, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	var before any
+	if !f.Before.IsZero() {
+		before = f.Before
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT `+requestColumns+` FROM requests
+		WHERE ($1 = '' OR status = $1) AND ($2 = '' OR engineer_id = $2) AND ($3 = '' OR region = $3)
+		  AND ($4::timestamptz IS NULL OR updated_at < $4)
+		ORDER BY updated_at DESC, id LIMIT $5`, f.Status, f.Engineer, f.Region, before, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (RequestRow, error) { return scanRequest(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	if out == nil {
+		out = []RequestRow{}
+	}
+	return out, nil
+}
+
+// GetRequest returns one request's row.
+func (s *Store) GetRequest(ctx context.Context, id string) (RequestRow, error) {
+	r, err := scanRequest(s.Pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// TimelineRow is one entry of the timeline table.
+type TimelineRow struct {
+	Seq    int64     `json:"seq"`
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Rule   string    `json:"rule,omitempty"`
+	Actor  string    `json:"actor"`
+	Detail string    `json:"detail"`
+}
+
+// Timeline returns the entries the workflow committed for a request, in order.
+func (s *Store) Timeline(ctx context.Context, id string) ([]TimelineRow, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT seq, at, kind, COALESCE(rule, ''), actor, detail FROM timeline
+		WHERE request_id = $1 ORDER BY seq, idx`, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[TimelineRow])
+}
+
+// EventLog is one event as the API received it.
+type EventLog struct {
+	RequestID    string
+	Type         string
+	ActorRole    string
+	ActorSubject string
+	Body         []byte
+	Outcome      string // accepted, invalid, rejected, forbidden, not_found, error
+	HTTPStatus   int
+	Reason       string
+}
+
+// LogEvent appends to the log of every event received.
+func (s *Store) LogEvent(ctx context.Context, e EventLog) error {
+	body := e.Body
+	if !json.Valid(body) {
+		body, _ = json.Marshal(map[string]string{"raw": string(e.Body)})
+	}
+	_, err := s.Pool.Exec(ctx, `INSERT INTO request_events (request_id, type, actor_role, actor_subject, body, outcome, http_status, reason)
+		VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, NULLIF($8, ''))`,
+		e.RequestID, e.Type, e.ActorRole, e.ActorSubject, body, e.Outcome, e.HTTPStatus, e.Reason)
+	if err != nil {
+		return fmt.Errorf("log event: %w", err)
+	}
+	return nil
+}
+
+// ReceivedEvent is a row of the event log.
+type ReceivedEvent struct {
+	ID           int64           `json:"id"`
+	Type         string          `json:"type"`
+	ActorRole    string          `json:"actor_role"`
+	ActorSubject string          `json:"actor_subject,omitempty"`
+	Body         json.RawMessage `json:"body"`
+	Outcome      string          `json:"outcome"`
+	HTTPStatus   int             `json:"http_status"`
+	Reason       string          `json:"reason,omitempty"`
+	ReceivedAt   time.Time       `json:"received_at"`
+}
+
+// EventsReceived returns the events received for a request, oldest first.
+func (s *Store) EventsReceived(ctx context.Context, id string) ([]ReceivedEvent, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT id, type, actor_role, COALESCE(actor_subject, ''), body, outcome, http_status,
+		COALESCE(reason, ''), received_at FROM request_events WHERE request_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[ReceivedEvent])
+}
