@@ -1,0 +1,22 @@
+package starter
+
+import (
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/housecall/housecall/sop"
+)
+
+// kindSupported says whether requests of kind k can be started.
+func (s *Server) kindSupported(k sop.RequestKind) bool {
+	return k == sop.KindRepair
+}
+
+// kindFieldProblems checks the fields a kind of request needs.
+func (s *Server) kindFieldProblems(req sop.Request) map[string]string {
+	return nil
+}
+
+// initialSearchAttributes are set when a request's workflow starts.
+func initialSearchAttributes(req sop.Request, p sop.Policy) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes()
+}
