@@ -34,7 +34,7 @@ var ErrDoubleBooking = errors.New("engineer already booked at that time (includi
 // constraint decides races: of two bookings of the same engineer that
 // overlap, only one commits. The booking key makes a retried call return the
 // booking it already made.
-func (s *Store) Book(ctx context.Context, in workflows.BookInput, utcOffsetSeconds int) (workflows.BookResult, error) {
+func (s *Store) Book(ctx context.Context, in workflows.BookInput) (workflows.BookResult, error) {
 	if a, err := s.appointmentByKey(ctx, in.Key); err == nil {
 		return workflows.BookResult{Outcome: workflows.Booked, Appointment: &a, PreferredBusy: in.Prefer != "" && in.Prefer != a.Engineer}, nil
 	} else if !errors.Is(err, ErrNotFound) {
@@ -70,7 +70,7 @@ func (s *Store) Book(ctx context.Context, in workflows.BookInput, utcOffsetSecon
 	if !in.Propose {
 		return workflows.BookResult{Outcome: workflows.NoSlot, Reason: why}, nil
 	}
-	p, err := s.nearestFree(ctx, cands, in, utcOffsetSeconds)
+	p, err := s.nearestFree(ctx, cands, in, in.UTCOffsetSeconds)
 	if err != nil {
 		return workflows.BookResult{}, err
 	}

@@ -136,6 +136,8 @@ func (s *State) askBooking(st *step, start, end time.Time, why bookReason) {
 		End:       end,
 		Prefer:    s.Engineer,
 		Propose:   true,
+
+		UTCOffsetSeconds: s.Policy.UTCOffsetSeconds,
 	}
 	if s.Appointment != nil {
 		in.Release = s.Appointment.ID

@@ -152,6 +152,8 @@ type BookInput struct {
 	Release int64 `json:"release,omitempty"`
 	// Propose asks for the nearest free slot when the requested one is taken.
 	Propose bool `json:"propose"`
+	// UTCOffsetSeconds is the service area's zone, for working hours of proposals.
+	UTCOffsetSeconds int `json:"utc_offset_seconds"`
 }
 
 // Booking outcomes.
