@@ -149,6 +149,9 @@ func (s *State) askBooking(st *step, start, end time.Time, why bookReason) {
 // check decides whether an event fits the request now. The error is an
 // ApplicationError of type ErrNotValidNow (409) or ErrNotAssigned (403).
 func (s *State) check(ev sop.Event, now time.Time) error {
+	if ev.Actor.Role != "" && !ev.Type.Allows(ev.Actor.Role) {
+		return temporal.NewApplicationError(fmt.Sprintf("role %s may not send %s", ev.Actor.Role, ev.Type), ErrNotAssigned)
+	}
 	if ev.Actor.Role == sop.RoleEngineer && (s.Engineer == "" || ev.Actor.Subject != s.Engineer) {
 		who := s.Engineer
 		if who == "" {

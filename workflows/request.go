@@ -119,7 +119,8 @@ var activityOptions = workflow.ActivityOptions{
 
 // run is one execution of the workflow: its state and the plumbing around it.
 type run struct {
-	s    State
+	s      State
+	lastSA saKey
 	mu   workflow.Mutex
 	wake workflow.Channel
 }
@@ -194,7 +195,7 @@ func (r *run) exec(ctx workflow.Context, st *step) error {
 			carried = nil
 		}
 		if st.book == nil {
-			return nil
+			return r.upsertSearchAttributes(ctx)
 		}
 		book := *st.book
 		book.Key = fmt.Sprintf("%s/%d", r.s.ID, r.s.Seq+1)

@@ -270,7 +270,7 @@ func (s *State) enter(st *step) {
 	v.Entered = true
 	s.Visits++
 	s.Status = sop.StatusInService
-	st.add(sop.KindDoorAnswered, sop.R6_4, "%s: engineer introduced, ID badge shown; shoe covers on (R6.9); service visit %d", detail, s.Visits)
+	st.add(sop.KindDoorAnswered, sop.R6_4, "%s: engineer introduced, ID badge shown; shoe covers on (R6.9); service visit %d; in the home (R7.6): no smoking, eating, drinking or gifts, never the customer's phone or toilet; teach use and care, clean up", detail, s.Visits)
 }
 
 // onEntryRefused handles every reason of R6.6–R6.8.
@@ -416,7 +416,12 @@ func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now t
 	st := s.newStep(now, sop.System, nil)
 	rule := sop.R4_1
 	if why == bookReassign {
-		rule = sop.R5_3
+		// The centre reassigns an engineer held up on the way (R5.3) or
+		// called to a more urgent job (R7.4).
+		rule = sop.R7_4
+		if s.Visit != nil && s.Visit.DelayMinutes > 0 {
+			rule = sop.R5_3
+		}
 	}
 	switch res.Outcome {
 	case Booked:
