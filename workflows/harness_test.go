@@ -53,6 +53,9 @@ type harness struct {
 	books    []BookInput
 	calendar func(BookInput) BookResult
 	updates  int
+	// eventsPerCommit, when set, simulates the history growing by this many
+	// events per committed step (the test environment keeps no history length).
+	eventsPerCommit int
 }
 
 func newHarness(t *testing.T) *harness {
@@ -72,6 +75,9 @@ func (h *harness) commit(_ context.Context, in CommitInput) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.commits = append(h.commits, in)
+	if h.eventsPerCommit > 0 {
+		h.env.SetCurrentHistoryLength(len(h.commits) * h.eventsPerCommit)
+	}
 	return nil
 }
 

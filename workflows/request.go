@@ -208,11 +208,15 @@ func (r *run) exec(ctx workflow.Context, st *step) error {
 	return nil
 }
 
+// shouldContinueAsNew keeps the history bounded however many visits a
+// request takes (R8.3): past sop.history_limit events the workflow continues
+// as new between trips, carrying its state; the server's own suggestion is
+// followed at any moment.
 func (r *run) shouldContinueAsNew(ctx workflow.Context) bool {
 	info := workflow.GetInfo(ctx)
 	if info.GetContinueAsNewSuggested() {
 		return true
 	}
 	limit := r.s.Policy.HistoryLimit
-	return limit > 0 && info.GetCurrentHistoryLength() > limit
+	return limit > 0 && info.GetCurrentHistoryLength() > limit && r.s.betweenTrips()
 }

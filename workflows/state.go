@@ -188,6 +188,15 @@ func (s *State) finished() bool {
 	return s.Status.Final() && len(s.Clocks) == 0 && s.openComplaint() == nil
 }
 
+// betweenTrips says no engineer is on the way, at the door or inside.
+func (s *State) betweenTrips() bool {
+	switch s.Status {
+	case sop.StatusEnRoute, sop.StatusAtDoor, sop.StatusInService:
+		return false
+	}
+	return true
+}
+
 func (s *State) openComplaint() *Complaint {
 	for i := range s.Complaints {
 		if s.Complaints[i].AnsweredAt == nil {
