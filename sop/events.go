@@ -71,7 +71,7 @@ const (
 	EvComplaint             EventType = "complaint"
 	EvComplaintAnswered     EventType = "complaint_answered"
 	EvCancel                EventType = "cancel"
-	EvGuidanceCall          EventType = "guidance_call" // ext: R4.6
+	EvGuidanceCall          EventType = "guidance_call"  // ext: R4.6
 	EvReturnHandled         EventType = "return_handled" // ext: R3.3
 )
 
@@ -136,11 +136,11 @@ type Event struct {
 	Address  string `json:"address,omitempty"`  // entry_refused product_elsewhere: where the product is (R6.8)
 	Engineer string `json:"engineer,omitempty"` // reassign: a particular engineer
 
-	Cause       string  `json:"cause,omitempty"`       // diagnosed
-	Onsite      *bool   `json:"onsite,omitempty"`      // diagnosed
-	Description string  `json:"description,omitempty"` // problem_escalated, incident
-	Answer      string  `json:"answer,omitempty"`      // hq_answer
-	Amount      *float64 `json:"amount,omitempty"`     // compensation_requested
+	Cause       string   `json:"cause,omitempty"`       // diagnosed
+	Onsite      *bool    `json:"onsite,omitempty"`      // diagnosed
+	Description string   `json:"description,omitempty"` // problem_escalated, incident
+	Answer      string   `json:"answer,omitempty"`      // hq_answer
+	Amount      *float64 `json:"amount,omitempty"`      // compensation_requested
 
 	QualityRating    *int           `json:"quality_rating,omitempty"`  // completed
 	AttitudeRating   *int           `json:"attitude_rating,omitempty"` // completed

@@ -44,25 +44,25 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // put into each workflow's input when the request starts, so a request keeps
 // the policy it began with and replays deterministically.
 type Policy struct {
-	VerifyTimeout          Duration `json:"verify_timeout"`              // R1.2
-	ConsultationFollowup   Duration `json:"consultation_followup"`       // R2.2
-	WarrantyMonths         int      `json:"warranty_months"`             // R3.1
-	ReturnWindow           Duration `json:"return_window"`               // R3.3
-	ArriveEarly            Duration `json:"arrive_early"`                // R5.2
-	KnockInterval          Duration `json:"knock_interval"`              // R6.3
-	CallAfter              Duration `json:"call_after"`                  // R6.3
-	LateNotice             Duration `json:"late_notice"`                 // R6.5: call the customer this long before the start when not there
-	LateMajor              Duration `json:"late_major"`                  // R6.5
-	HQAnswerWithin         Duration `json:"hq_answer_within"`            // R7.2
-	MaxVisitsBeforeManager int      `json:"max_visits_before_manager"`   // R8.3
-	UncertainFixFollowup   Duration `json:"uncertain_fix_followup"`      // R9.1
-	ReconcileAt            string   `json:"reconcile_at"`                // R10.2, "HH:MM" local time
-	ComplaintResponse      Duration `json:"complaint_response"`          // R11.1
-	GuidanceNotice         Duration `json:"guidance_notice"`             // R4.6: register this long before installation
-	GuidanceCallWithin     Duration `json:"guidance_call_within"`        // R4.6: call back within this before installation
-	UTCOffsetSeconds       int      `json:"utc_offset_seconds"`          // local time of the service area (same-day rules)
-	DefaultTravel          Duration `json:"default_travel"`              // R5.2 when the engineer has no travel time
-	HistoryLimit           int      `json:"history_limit,omitempty"`     // continue-as-new after this many history events
+	VerifyTimeout          Duration `json:"verify_timeout"`            // R1.2
+	ConsultationFollowup   Duration `json:"consultation_followup"`     // R2.2
+	WarrantyMonths         int      `json:"warranty_months"`           // R3.1
+	ReturnWindow           Duration `json:"return_window"`             // R3.3
+	ArriveEarly            Duration `json:"arrive_early"`              // R5.2
+	KnockInterval          Duration `json:"knock_interval"`            // R6.3
+	CallAfter              Duration `json:"call_after"`                // R6.3
+	LateNotice             Duration `json:"late_notice"`               // R6.5: call the customer this long before the start when not there
+	LateMajor              Duration `json:"late_major"`                // R6.5
+	HQAnswerWithin         Duration `json:"hq_answer_within"`          // R7.2
+	MaxVisitsBeforeManager int      `json:"max_visits_before_manager"` // R8.3
+	UncertainFixFollowup   Duration `json:"uncertain_fix_followup"`    // R9.1
+	ReconcileAt            string   `json:"reconcile_at"`              // R10.2, "HH:MM" local time
+	ComplaintResponse      Duration `json:"complaint_response"`        // R11.1
+	GuidanceNotice         Duration `json:"guidance_notice"`           // R4.6: register this long before installation
+	GuidanceCallWithin     Duration `json:"guidance_call_within"`      // R4.6: call back within this before installation
+	UTCOffsetSeconds       int      `json:"utc_offset_seconds"`        // local time of the service area (same-day rules)
+	DefaultTravel          Duration `json:"default_travel"`            // R5.2 when the engineer has no travel time
+	HistoryLimit           int      `json:"history_limit,omitempty"`   // continue-as-new after this many history events
 }
 
 // DefaultPolicy is the SOP as written (sop-rules.md, contract.md defaults).

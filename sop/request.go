@@ -84,34 +84,65 @@ func ParseDate(s string) (time.Time, error) {
 	return t, nil
 }
 
-// Problems lists what is missing or implausible in the request's data (R1.2),
-// as field name → reason. An empty result means the data can be acted on.
-// today is the request's current date (workflow time), so a purchase date in
-// the future counts as implausible.
-func (r Request) Problems(today time.Time) map[string]string {
-	p := map[string]string{}
+// Problem is one missing or implausible field of a request (R1.2).
+type Problem struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// Problems are a request's problems, in a fixed order (workflow code never
+// iterates a map).
+type Problems []Problem
+
+// Map returns field → reason, for JSON answers.
+func (ps Problems) Map() map[string]string {
+	if len(ps) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		m[p.Field] = p.Reason
+	}
+	return m
+}
+
+func (ps Problems) String() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Field + " " + p.Reason
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Problems lists what is missing or implausible in the request's data (R1.2).
+// An empty result means the data can be acted on. today is the request's
+// current date (workflow time), so a purchase date in the future counts as
+// implausible.
+func (r Request) Problems(today time.Time) Problems {
+	var p Problems
+	add := func(field, reason string) { p = append(p, Problem{field, reason}) }
 	if strings.TrimSpace(r.Customer.Name) == "" {
-		p["customer.name"] = "missing"
+		add("customer.name", "missing")
 	}
 	if strings.TrimSpace(r.Customer.Address) == "" {
-		p["customer.address"] = "missing"
+		add("customer.address", "missing")
 	}
 	if msg := PhoneProblem(r.Customer.Phone); msg != "" {
-		p["customer.phone"] = msg
+		add("customer.phone", msg)
 	}
 	if strings.TrimSpace(r.Product.Model) == "" {
-		p["product.model"] = "missing"
+		add("product.model", "missing")
 	}
 	switch d, err := ParseDate(r.Product.PurchaseDate); {
 	case strings.TrimSpace(r.Product.PurchaseDate) == "":
-		p["product.purchase_date"] = "missing"
+		add("product.purchase_date", "missing")
 	case err != nil:
-		p["product.purchase_date"] = err.Error()
+		add("product.purchase_date", err.Error())
 	case d.After(today):
-		p["product.purchase_date"] = "in the future"
+		add("product.purchase_date", "in the future")
 	}
 	if strings.TrimSpace(r.Symptoms) == "" && r.Kind != KindInstallationGuidance {
-		p["symptoms"] = "missing"
+		add("symptoms", "missing")
 	}
 	return p
 }

@@ -92,8 +92,8 @@ const (
 	KindComplaint           Kind = "complaint"
 	KindComplaintAnswered   Kind = "complaint_answered" // ext: R11.1
 	KindComplaintOverdue    Kind = "complaint_overdue"
-	KindReturnDecided       Kind = "return_decided"   // ext: R3.3
-	KindGuidanceCall        Kind = "guidance_call"    // ext: R4.6
+	KindReturnDecided       Kind = "return_decided" // ext: R3.3
+	KindGuidanceCall        Kind = "guidance_call"  // ext: R4.6
 	KindClosed              Kind = "closed"
 	KindCancelled           Kind = "cancelled"
 )

@@ -28,7 +28,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, _ principal, l
 		log.Error("decode history", zap.Error(err))
 		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"entries": audit.Entries(steps)})
+	return writeJSON(w, http.StatusOK, audit.Report{Entries: audit.Entries(steps), Compliance: []audit.Verdict{}})
 }
 
 func (s *Server) history(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {

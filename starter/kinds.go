@@ -1,8 +1,6 @@
 package starter
 
 import (
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/housecall/housecall/sop"
 )
 
@@ -14,9 +12,4 @@ func (s *Server) kindSupported(k sop.RequestKind) bool {
 // kindFieldProblems checks the fields a kind of request needs.
 func (s *Server) kindFieldProblems(req sop.Request) map[string]string {
 	return nil
-}
-
-// initialSearchAttributes are set when a request's workflow starts.
-func initialSearchAttributes(req sop.Request, p sop.Policy) temporal.SearchAttributes {
-	return temporal.NewSearchAttributes()
 }

@@ -50,8 +50,8 @@ func TestEnsureDatabaseCreatesOnce(t *testing.T) {
 func commitInput(seq int64, status sop.Status) workflows.CommitInput {
 	return workflows.CommitInput{
 		RequestID: "SR-1", Seq: seq, At: time.Date(2026, 3, 2, 1, 0, int(seq), 0, time.UTC),
-		Projection: workflows.Projection{Kind: sop.KindRepair, Status: status, Customer: sop.Customer{Name: "A", Region: "north"}},
-		Entries:    []workflows.Entry{{At: time.Now(), Kind: sop.KindTriaged, Rule: sop.R2_1, Actor: "callcentre", Detail: "d"}},
+		Projection:    workflows.Projection{Kind: sop.KindRepair, Status: status, Customer: sop.Customer{Name: "A", Region: "north"}},
+		Entries:       []workflows.Entry{{At: time.Now(), Kind: sop.KindTriaged, Rule: sop.R2_1, Actor: "callcentre", Detail: "d"}},
 		Notifications: []workflows.Notification{{To: sop.ToCentre, Message: sop.MsgEscalation, Params: map[string]string{"what": "x"}}},
 	}
 }

@@ -3,7 +3,6 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -57,20 +56,11 @@ func (s *State) verifyOrProceed(st *step) {
 		return
 	}
 	s.Status = sop.StatusVerifying
-	list := describeProblems(s.Problems)
+	list := s.Problems.String()
 	st.system(sop.KindVerificationNeeded, sop.R1_2, "data incomplete or implausible (%s): dispatcher verifies, else the centre calls the customer; escalated if not done within %s",
 		list, human(s.Policy.VerifyTimeout.Std()))
 	st.notify(sop.ToCentre, sop.MsgVerifyData, sop.R1_2, map[string]string{"problems": list})
 	s.setClock(clkVerify, st.now.Add(s.Policy.VerifyTimeout.Std()), sop.R1_2, 0)
-}
-
-func describeProblems(p map[string]string) string {
-	keys := slices.Sorted(maps.Keys(p))
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + " " + p[k]
-	}
-	return strings.Join(parts, "; ")
 }
 
 // afterVerification decides the warranty (R3.1) and moves on to triage (R2).
@@ -184,7 +174,7 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 			r := s.Request
 			r.Merge(ev.Customer, ev.Product, ev.Symptoms)
 			if p := r.Problems(now.In(s.Policy.Location())); len(p) > 0 {
-				return notValid("still incomplete or implausible after the corrections: %s", describeProblems(p))
+				return notValid("still incomplete or implausible after the corrections: %s", p)
 			}
 			return nil
 		case sop.StatusTriage, sop.StatusConsulting, sop.StatusAwaitingParts, sop.StatusScheduling,
@@ -192,7 +182,7 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 			r := s.Request
 			r.Merge(ev.Customer, ev.Product, ev.Symptoms)
 			if p := r.Problems(now.In(s.Policy.Location())); len(p) > 0 {
-				return notValid("the corrections would leave the data incomplete: %s", describeProblems(p))
+				return notValid("the corrections would leave the data incomplete: %s", p)
 			}
 			return nil
 		}

@@ -121,8 +121,8 @@ var activityOptions = workflow.ActivityOptions{
 type run struct {
 	s      State
 	lastSA saKey
-	mu   workflow.Mutex
-	wake workflow.Channel
+	mu     workflow.Mutex
+	wake   workflow.Channel
 }
 
 // locked runs f holding the state's mutex, so that steps never interleave

@@ -21,8 +21,8 @@ type State struct {
 	StartedAt time.Time `json:"started_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 
-	Problems map[string]string `json:"problems,omitempty"` // R1.2
-	Escalated bool             `json:"escalated,omitempty"` // R1.2 verify timeout passed
+	Problems  sop.Problems `json:"problems,omitempty"`  // R1.2
+	Escalated bool         `json:"escalated,omitempty"` // R1.2 verify timeout passed
 
 	// Triage (R2) and warranty (R3).
 	Category      string   `json:"category,omitempty"`
@@ -34,10 +34,10 @@ type State struct {
 	FeeQuoted     bool     `json:"fee_quoted,omitempty"`
 
 	// Consultation and follow-ups (R2.2, R9.1).
-	Consulted    bool   `json:"consulted,omitempty"`
-	FollowupWhy  string `json:"followup_why,omitempty"` // "consultation" or "uncertain_fix"
-	FollowupDue  bool   `json:"followup_due,omitempty"` // the call-back has fallen due
-	ConsultedAt  *time.Time `json:"consulted_at,omitempty"`
+	Consulted   bool       `json:"consulted,omitempty"`
+	FollowupWhy string     `json:"followup_why,omitempty"` // "consultation" or "uncertain_fix"
+	FollowupDue bool       `json:"followup_due,omitempty"` // the call-back has fallen due
+	ConsultedAt *time.Time `json:"consulted_at,omitempty"`
 
 	HQ           *Escalation   `json:"hq,omitempty"`           // R2.4, R7.2
 	Compensation *Compensation `json:"compensation,omitempty"` // R7.3
@@ -59,29 +59,29 @@ type State struct {
 
 // Visit is the current trip to the customer: travel, door and service.
 type Visit struct {
-	Departed       bool       `json:"departed,omitempty"`
-	ETA            *time.Time `json:"eta,omitempty"`
-	DelayMinutes   int        `json:"delay_minutes,omitempty"`
-	ArrivedAt      *time.Time `json:"arrived_at,omitempty"`
+	Departed       bool         `json:"departed,omitempty"`
+	ETA            *time.Time   `json:"eta,omitempty"`
+	DelayMinutes   int          `json:"delay_minutes,omitempty"`
+	ArrivedAt      *time.Time   `json:"arrived_at,omitempty"`
 	LateBy         sop.Duration `json:"late_by,omitempty"`
-	ApologyPending bool       `json:"apology_pending,omitempty"`
-	KnockedAt      *time.Time `json:"knocked_at,omitempty"` // first unanswered knock: the door protocol runs
-	Prompts        int        `json:"prompts,omitempty"`
-	Called         bool       `json:"called,omitempty"`
-	CallAnswered   bool       `json:"call_answered,omitempty"`
-	NotePrompted   bool       `json:"note_prompted,omitempty"`
-	Waiting        string     `json:"waiting,omitempty"` // entry refused, engineer waits (R6.6, R6.8)
-	Entered        bool       `json:"entered,omitempty"`
-	Diagnosed      bool       `json:"diagnosed,omitempty"`
+	ApologyPending bool         `json:"apology_pending,omitempty"`
+	KnockedAt      *time.Time   `json:"knocked_at,omitempty"` // first unanswered knock: the door protocol runs
+	Prompts        int          `json:"prompts,omitempty"`
+	Called         bool         `json:"called,omitempty"`
+	CallAnswered   bool         `json:"call_answered,omitempty"`
+	NotePrompted   bool         `json:"note_prompted,omitempty"`
+	Waiting        string       `json:"waiting,omitempty"` // entry refused, engineer waits (R6.6, R6.8)
+	Entered        bool         `json:"entered,omitempty"`
+	Diagnosed      bool         `json:"diagnosed,omitempty"`
 }
 
 // Escalation is a question to HQ's technical department (R2.4, R7.2).
 type Escalation struct {
-	Rule        sop.Rule   `json:"rule"`
-	Description string     `json:"description"`
-	At          time.Time  `json:"at"`
-	Due         time.Time  `json:"due"`
-	Overdue     bool       `json:"overdue,omitempty"`
+	Rule        sop.Rule  `json:"rule"`
+	Description string    `json:"description"`
+	At          time.Time `json:"at"`
+	Due         time.Time `json:"due"`
+	Overdue     bool      `json:"overdue,omitempty"`
 }
 
 // Compensation is a customer's claim waiting for the centre (R7.3).
@@ -151,10 +151,6 @@ func (s *State) clearClock(name string, n int) {
 	s.Clocks = slices.DeleteFunc(s.Clocks, func(c Clock) bool {
 		return c.Name == name && (n < 0 || c.N == n)
 	})
-}
-
-func (s *State) hasClock(name string) bool {
-	return slices.ContainsFunc(s.Clocks, func(c Clock) bool { return c.Name == name })
 }
 
 func clockLess(a, b Clock) int {
@@ -255,9 +251,7 @@ func (s *State) View() View {
 		Seq:         s.Seq,
 		UpdatedAt:   s.UpdatedAt,
 	}
-	if len(s.Problems) > 0 {
-		v.Problems = s.Problems
-	}
+	v.Problems = s.Problems.Map()
 	if s.Proposed != nil {
 		v.Proposed = &sop.Window{Start: s.Proposed.Start, End: s.Proposed.End}
 	}

@@ -32,9 +32,9 @@ const (
 
 // Error types of rejected events (ApplicationError types), mapped to HTTP codes by the API.
 const (
-	ErrNotValidNow  = "NotValidNow"  // 409: the event does not fit the request's state
-	ErrNotAssigned  = "NotAssigned"  // 403: an engineer who is not assigned to the request
-	ErrBadEvent     = "BadEvent"     // 400: fields missing or wrong
+	ErrNotValidNow = "NotValidNow" // 409: the event does not fit the request's state
+	ErrNotAssigned = "NotAssigned" // 403: an engineer who is not assigned to the request
+	ErrBadEvent    = "BadEvent"    // 400: fields missing or wrong
 )
 
 // Input starts a ServiceRequest workflow.
@@ -175,23 +175,23 @@ type BookResult struct {
 
 // View is the live state of a request (GET /v1/requests/{id}).
 type View struct {
-	ID          string          `json:"id"`
-	Kind        sop.RequestKind `json:"kind"`
-	Status      sop.Status      `json:"status"`
-	Engineer    string          `json:"engineer,omitempty"`
-	Appointment *sop.Window     `json:"appointment,omitempty"`
-	Proposed    *sop.Window     `json:"proposed,omitempty"`
-	Visits      int             `json:"visits"`
-	Warranty    string          `json:"warranty,omitempty"`
-	Chargeable  bool            `json:"chargeable"`
-	Pending     []Pending       `json:"pending"`
+	ID          string            `json:"id"`
+	Kind        sop.RequestKind   `json:"kind"`
+	Status      sop.Status        `json:"status"`
+	Engineer    string            `json:"engineer,omitempty"`
+	Appointment *sop.Window       `json:"appointment,omitempty"`
+	Proposed    *sop.Window       `json:"proposed,omitempty"`
+	Visits      int               `json:"visits"`
+	Warranty    string            `json:"warranty,omitempty"`
+	Chargeable  bool              `json:"chargeable"`
+	Pending     []Pending         `json:"pending"`
 	Problems    map[string]string `json:"problems,omitempty"`
-	Customer    sop.Customer    `json:"customer"`
-	Product     sop.Product     `json:"product"`
-	Symptoms    string          `json:"symptoms"`
-	Complaints  []Complaint     `json:"complaints,omitempty"`
-	Seq         int64           `json:"seq"`
-	UpdatedAt   time.Time       `json:"updated_at"`
+	Customer    sop.Customer      `json:"customer"`
+	Product     sop.Product       `json:"product"`
+	Symptoms    string            `json:"symptoms"`
+	Complaints  []Complaint       `json:"complaints,omitempty"`
+	Seq         int64             `json:"seq"`
+	UpdatedAt   time.Time         `json:"updated_at"`
 }
 
 // Pending is one thing the workflow waits for: an event, or a clock.

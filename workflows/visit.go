@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/housecall/housecall/sop"
@@ -348,25 +347,24 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 		QualityRating: *ev.QualityRating, AttitudeRating: *ev.AttitudeRating,
 		Satisfied: satisfied, SignedByCustomer: signed, FixCertain: certain, CompletedAt: st.now,
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "visit %d: repair quality %d/5, service attitude %d/5, customer %s", s.Visits, *ev.QualityRating, *ev.AttitudeRating, yesNo(satisfied, "satisfied", "not satisfied"))
+	detail := fmt.Sprintf("visit %d: repair quality %d/5, service attitude %d/5, customer %s", s.Visits, *ev.QualityRating, *ev.AttitudeRating, yesNo(satisfied, "satisfied", "not satisfied"))
 	if signed {
-		b.WriteString("; record signed by the customer")
+		detail += "; record signed by the customer"
 	} else {
-		b.WriteString("; customer did not sign: recorded as not signed, never forced (R8.2)")
+		detail += "; customer did not sign: recorded as not signed, never forced (R8.2)"
 	}
 	if rec.Cause == "" || rec.Measures == "" {
-		b.WriteString("; cause/measures to be completed at the service department")
+		detail += "; cause/measures to be completed at the service department"
 	}
 	if rec.Charge > 0 {
-		fmt.Fprintf(&b, "; charged %.2f against a receipt", rec.Charge)
+		detail += fmt.Sprintf("; charged %.2f against a receipt", rec.Charge)
 	}
-	b.WriteString("; service card with the service number left (R8.4)")
+	detail += "; service card with the service number left (R8.4)"
 	rule := sop.R8_1
 	if !signed {
 		rule = sop.R8_2
 	}
-	st.add(sop.KindCompleted, rule, "%s", b.String())
+	st.add(sop.KindCompleted, rule, "%s", detail)
 	st.notify(sop.ToCustomer, sop.MsgThankYou, sop.R8_4, nil)
 
 	// R10.1: the card goes back to the information officer the same day.
@@ -480,7 +478,7 @@ func (s *State) fire(c Clock, now time.Time) *step {
 	case clkVerify:
 		s.Escalated = true
 		st.system(sop.KindEscalated, sop.R1_2, "data not verified within %s: escalated to the centre, which contacts the customer", human(p.VerifyTimeout.Std()))
-		st.urgent(sop.ToCentre, sop.MsgVerifyOverdue, sop.R1_2, map[string]string{"problems": describeProblems(s.Problems)})
+		st.urgent(sop.ToCentre, sop.MsgVerifyOverdue, sop.R1_2, map[string]string{"problems": s.Problems.String()})
 	case clkFollowup:
 		s.FollowupDue = true
 		if s.FollowupWhy == "consultation" {

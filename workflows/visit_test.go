@@ -116,7 +116,9 @@ func TestR4_1_ConflictReassignsOrProposes(t *testing.T) {
 	})
 	t.Run("nobody in the region", func(t *testing.T) {
 		h := newHarness(t)
-		h.calendar = func(BookInput) BookResult { return BookResult{Outcome: NoSlot, Reason: `no active engineer in region "north"`} }
+		h.calendar = func(BookInput) BookResult {
+			return BookResult{Outcome: NoSlot, Reason: `no active engineer in region "north"`}
+		}
 		req := h.booked()
 		h.run(goodRequest(), testPolicy(), time.Hour)
 		wantStatus(t, wantOK(t, req), sop.StatusScheduling)

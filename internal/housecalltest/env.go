@@ -81,6 +81,9 @@ func Start(t testing.TB, o Options) *Env {
 		t.Cleanup(e.Server.Stop)
 	}
 	e.Temporal = e.Server.GetDefaultClient()
+	if err := worker.Setup(context.Background(), e.Temporal, e.Server.GetDefaultNamespace()); err != nil {
+		t.Fatal(err)
+	}
 	acts := &activities.Activities{Store: e.Store, Log: e.Log}
 	e.Server.NewWorker(e.Queue, func(r sdkworker.Registry) { worker.Register(r, acts) })
 

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/housecall/housecall/audit"
+)
+
+func newAuditCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit ID",
+		Short: "The auditor's view: the SOP timeline with compliance per rule (--json: the raw history)",
+		Long: `Rebuilds the request's SOP timeline from its Temporal history alone — every entry with its
+time, kind, actor and rule — and judges each rule met, breached or not applicable.
+--json prints the raw Temporal event history. Uses the auditor's token (client.as auditor in dev).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("client.as") {
+				_ = cmd.Flags().Set("client.as", "auditor")
+			}
+			c, err := apiClient(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := cmdContext(cmd)
+			defer cancel()
+			asJSON, _ := cmd.Flags().GetBool("json")
+			path := "/v1/requests/" + url.PathEscape(args[0])
+			if asJSON {
+				res, err := c.Get(ctx, path+"/history")
+				if err != nil {
+					return err
+				}
+				return answer(cmd, res, nil)
+			}
+			res, err := c.Get(ctx, path+"/timeline")
+			if err != nil {
+				return err
+			}
+			return answer(cmd, res, func(w io.Writer) error {
+				var tl audit.Report
+				if err := json.Unmarshal(res.Body, &tl); err != nil {
+					return err
+				}
+				printReport(w, args[0], tl)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().Bool("json", false, "print the raw Temporal event history")
+	return cmd
+}
+
+func printReport(w io.Writer, id string, r audit.Report) {
+	fmt.Fprintf(w, "SOP timeline of %s\n\n", id)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "AT\tRULE\tKIND\tACTOR\tDETAIL")
+	for _, e := range r.Entries {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), dash(string(e.Rule)), e.Kind, e.Actor, e.Detail)
+	}
+	_ = tw.Flush()
+	if len(r.Compliance) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nCompliance\n\n")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tSTATUS\tDETAIL")
+	for _, c := range r.Compliance {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Rule, c.Status, c.Detail)
+	}
+	_ = tw.Flush()
+}

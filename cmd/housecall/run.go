@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	"github.com/housecall/housecall/activities"
+	"github.com/housecall/housecall/config"
+	"github.com/housecall/housecall/internal/logging"
+	"github.com/housecall/housecall/notify"
+	"github.com/housecall/housecall/starter"
+	"github.com/housecall/housecall/store"
+	"github.com/housecall/housecall/worker"
+)
+
+func loadConfig(cmd *cobra.Command) (*config.Config, error) {
+	return config.Load(cmd.Flags())
+}
+
+func newLogger(cfg *config.Config, defaultFormat string) (*zap.Logger, error) {
+	format := cfg.LogFormat
+	if format == "" {
+		format = defaultFormat
+	}
+	return logging.New(cfg.LogLevel, format)
+}
+
+// signalContext is cancelled by Ctrl-C or SIGTERM.
+func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+func dialTemporal(ctx context.Context, cfg *config.Config, log *zap.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    logging.Temporal(log.Named("temporal")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("temporal.address %s: %w", cfg.TemporalAddress, err)
+	}
+	return c, nil
+}
+
+// notifier picks the webhook gateway when configured, else the log.
+func notifier(cfg *config.Config, log *zap.Logger) notify.Notifier {
+	if cfg.WebhookURL != "" {
+		return &notify.WebhookNotifier{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret}
+	}
+	return &notify.LogNotifier{Log: log.Named("notify")}
+}
+
+// runWorker runs the Temporal worker and the notifications dispatcher until
+// ctx ends.
+func runWorker(ctx context.Context, cfg *config.Config, c client.Client, st *store.Store, log *zap.Logger) error {
+	w := worker.New(c, cfg.TaskQueue, &activities.Activities{Store: st, Log: log.Named("activity")}, sdkworker.Options{})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
+	}
+	defer w.Stop()
+	d := &notify.Dispatcher{Store: st, Notifier: notifier(cfg, log), Log: log.Named("notify"), MaxAttempts: cfg.NotifyMaxAttempts}
+	errc := make(chan error, 1)
+	go func() { errc <- d.Run(ctx) }()
+	log.Info("worker running", zap.String("task_queue", cfg.TaskQueue), zap.String("namespace", cfg.TemporalNamespace))
+	select {
+	case <-ctx.Done():
+		<-errc
+		return nil
+	case err := <-errc:
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("notifications dispatcher: %w", err)
+	}
+}
+
+// apiServer makes the HTTP API server.
+func apiServer(cfg *config.Config, c client.Client, st *store.Store, log *zap.Logger) *http.Server {
+	srv := &starter.Server{
+		Temporal:  c,
+		Store:     st,
+		TaskQueue: cfg.TaskQueue,
+		Policy:    cfg.PolicyAt,
+		Tokens:    cfg.Tokens,
+		Log:       log.Named("api"),
+	}
+	return &http.Server{Addr: cfg.HTTPAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+}
+
+// listen opens the API's address, naming the key when it cannot.
+func listen(addr, key string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", key, addr, err)
+	}
+	return ln, nil
+}
+
+// serveHTTP serves until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, hs *http.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(sctx); err != nil {
+			return err
+		}
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	return store.Open(ctx, cfg.DatabaseURL)
+}
+
+func newWorkerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Run the Temporal worker (workflows, activities, notifications) against temporal.address",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			log, err := newLogger(cfg, "json")
+			if err != nil {
+				return err
+			}
+			defer log.Sync() //nolint:errcheck
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			st, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			c, err := dialTemporal(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if err := ensureBackground(ctx, cfg, c, log); err != nil {
+				return err
+			}
+			return runWorker(ctx, cfg, c, st, log)
+		},
+	}
+}
+
+func newAPICmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "api",
+		Short: "Run the HTTP API (starts workflows, sends events, answers queries)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if len(cfg.Tokens) == 0 {
+				return errors.New("auth.tokens: no API tokens configured (HOUSECALL_AUTH_TOKENS=TOKEN=ROLE[:SUBJECT],…); only `housecall dev` makes its own")
+			}
+			log, err := newLogger(cfg, "json")
+			if err != nil {
+				return err
+			}
+			defer log.Sync() //nolint:errcheck
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			st, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			c, err := dialTemporal(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			ln, err := listen(cfg.HTTPAddr, "http.addr")
+			if err != nil {
+				return err
+			}
+			log.Info("API listening", zap.String("addr", ln.Addr().String()))
+			return serveHTTP(ctx, apiServer(cfg, c, st, log), ln)
+		},
+	}
+}
+
+func newMigrateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Create the database if needed and apply its migrations",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			return migrate(cmd.Context(), cfg, func(format string, args ...any) {
+				fmt.Fprintf(cmd.OutOrStdout(), format+"\n", args...)
+			})
+		},
+	}
+}
+
+func migrate(ctx context.Context, cfg *config.Config, say func(string, ...any)) error {
+	created, err := store.EnsureDatabase(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	if created {
+		say("created database %s", store.Redact(cfg.DatabaseURL))
+	}
+	v, err := store.Migrate(ctx, cfg.DatabaseURL, func(seq int32, name string) { say("applying migration %d: %s", seq, name) })
+	if err != nil {
+		return err
+	}
+	say("database schema at version %d", v)
+	return nil
+}
