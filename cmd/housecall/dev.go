@@ -55,12 +55,14 @@ Ctrl-C (or SIGTERM) stops it cleanly.`,
 			defer log.Sync() //nolint:errcheck
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
-			return runDev(ctx, cfg, log, cmd.OutOrStdout())
+			return runDev(ctx, cfg, log, cmd.OutOrStdout(), nil)
 		},
 	}
 }
 
-func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Writer) error {
+// runDev runs housecall dev until ctx ends. ready, if not nil, is called with
+// the configuration in force (real ports) once everything is up.
+func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Writer, ready func(*config.Config)) error {
 	began := time.Now()
 	if err := os.MkdirAll(cfg.DevDataDir, 0o700); err != nil {
 		return fmt.Errorf("dev.data_dir %s: %w", cfg.DevDataDir, err)
@@ -103,6 +105,7 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 		}
 	}()
 
+	cfg.TemporalAddress = srv.FrontendAddr() // the real port when 0 was asked for
 	c, err := dialTemporal(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -115,6 +118,7 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 	if err != nil {
 		return err
 	}
+	cfg.HTTPAddr = ln.Addr().String()
 
 	// The worker and the API run until Ctrl-C, or until one of them fails.
 	ctx, cancel := context.WithCancel(ctx)
@@ -124,6 +128,9 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 	go func() { errc <- serveHTTP(ctx, apiServer(cfg, c, st, log), ln) }()
 
 	printBanner(out, cfg, srv, seeded, time.Since(began))
+	if ready != nil {
+		ready(cfg)
+	}
 
 	var first error
 	for range 2 {
