@@ -44,7 +44,13 @@ func (s *Store) Commit(ctx context.Context, in workflows.CommitInput) (applied b
 			}
 		}
 		for i, n := range in.Notifications {
-			params, _ := json.Marshal(n.Params)
+			if n.Params == nil {
+				n.Params = map[string]string{}
+			}
+			params, err := json.Marshal(n.Params)
+			if err != nil {
+				return fmt.Errorf("notification %d params: %w", i, err)
+			}
 			if _, err := tx.Exec(ctx, `INSERT INTO notifications (request_id, seq, idx, audience, recipient, message, rule, lang, params, urgent)
 				VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10) ON CONFLICT DO NOTHING`,
 				in.RequestID, in.Seq, i, n.To, n.Recipient, n.Message, n.Rule, n.Lang, params, n.Urgent); err != nil {

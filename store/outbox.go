@@ -63,21 +63,29 @@ func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([
 	return pgx.CollectRows(rows, scanOutgoing)
 }
 
+// The Mark functions record the outcome of one claim: they change the row
+// only while it is still unsent, unfailed and held by that claim (its
+// attempts count), so a dispatcher whose lease ran out cannot overwrite the
+// result of the one that claimed the row after it.
+const ownClaim = `id = $1 AND attempts = $2 AND sent_at IS NULL AND failed_at IS NULL`
+
 // MarkSent records a delivered notification.
-func (s *Store) MarkSent(ctx context.Context, id int64) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE notifications SET sent_at = now(), last_error = NULL WHERE id = $1`, id)
+func (s *Store) MarkSent(ctx context.Context, o Outgoing) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE notifications SET sent_at = now(), last_error = NULL WHERE `+ownClaim, o.ID, o.Attempts)
 	return err
 }
 
-// MarkRetry records a failed attempt and when to try again.
-func (s *Store) MarkRetry(ctx context.Context, id int64, at time.Time, cause string) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE notifications SET next_attempt_at = $2, last_error = $3 WHERE id = $1`, id, at, cause)
+// MarkRetry records a failed attempt; the next one is due after wait,
+// counted on the database's clock (the one ClaimDue compares with).
+func (s *Store) MarkRetry(ctx context.Context, o Outgoing, wait time.Duration, cause string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE notifications SET next_attempt_at = now() + $3::interval, last_error = $4 WHERE `+ownClaim,
+		o.ID, o.Attempts, wait, cause)
 	return err
 }
 
 // MarkFailed gives up on a notification.
-func (s *Store) MarkFailed(ctx context.Context, id int64, cause string) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE notifications SET failed_at = now(), last_error = $2 WHERE id = $1`, id, cause)
+func (s *Store) MarkFailed(ctx context.Context, o Outgoing, cause string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE notifications SET failed_at = now(), last_error = $3 WHERE `+ownClaim, o.ID, o.Attempts, cause)
 	return err
 }
 
