@@ -26,13 +26,6 @@ var allMessages = []sop.Message{
 	sop.MsgEscalation,
 }
 
-// customerMessages go to the customer (sop/messages.go comments).
-var customerMessages = []sop.Message{
-	sop.MsgFeeStandard, sop.MsgAppointmentProposal, sop.MsgAppointmentConfirm, sop.MsgDelayApology,
-	sop.MsgAtYourDoor, sop.MsgCompensationResult, sop.MsgHQAnswer, sop.MsgThankYou,
-	sop.MsgComplaintReceived, sop.MsgCancelled, sop.MsgReturnDecision,
-}
-
 // fullParams has every parameter a workflow sends, in ASCII so that an
 // English text can be checked for Chinese.
 var fullParams = map[string]string{
