@@ -115,6 +115,7 @@ func TestAPIEndToEnd(t *testing.T) {
 		if v["status"] != "triage" || v["warranty"] != "in" {
 			t.Fatalf("after verification %v", v)
 		}
+		env.Record(s.ID, "verification")
 	})
 
 	t.Run("R1.3 the same id twice is one workflow", func(t *testing.T) {
@@ -237,5 +238,6 @@ func TestAPIEndToEnd(t *testing.T) {
 		if !strings.Contains(string(b), "consultation_callback") {
 			t.Fatalf("outbox %s", b)
 		}
+		env.Record(s.ID, "consultation-resolved")
 	})
 }

@@ -112,6 +112,7 @@ func TestVisitEndToEnd(t *testing.T) {
 		if n != 0 {
 			t.Fatalf("%d booked appointments left", n)
 		}
+		env.Record(s.ID, "door-protocol-note-left")
 	})
 
 	t.Run("R4.1 two requests for the only engineer at the same hour", func(t *testing.T) {
@@ -157,6 +158,7 @@ func TestVisitEndToEnd(t *testing.T) {
 		if count(timeline(env, ids[proposed]), "appointment_proposed") != 1 {
 			t.Fatal("no proposal in the timeline")
 		}
+		env.Record(ids[proposed], "booking-proposal-accepted")
 	})
 
 	t.Run("R8.3 a dissatisfied customer gets a second visit", func(t *testing.T) {
@@ -186,6 +188,7 @@ func TestVisitEndToEnd(t *testing.T) {
 		if count(tl, "revisit") != 1 || count(tl, "completed") != 2 || count(tl, "closed") != 1 {
 			t.Fatalf("timeline %v", tl)
 		}
+		env.Record(id, "revisit-until-satisfied")
 		var records int
 		_ = env.Store.Pool.QueryRow(t.Context(), `SELECT count(*) FROM service_records WHERE request_id = $1`, id).Scan(&records)
 		if records != 2 {

@@ -752,3 +752,71 @@ func TestR8_3_RevisitsUntilSatisfied(t *testing.T) {
 	final := h.finalView()
 	wantStatus(t, final, sop.StatusClosed)
 }
+
+// R5.1: the toolkit self-check comes with the departure reminder: tools,
+// parts or loaner, spare shoe covers, note slips, ID badge, record sheet,
+// receipt and fee standard, floor cloth.
+func TestR5_1_ToolkitSelfCheckBeforeLeaving(t *testing.T) {
+	h := newHarness(t)
+	h.booked()
+	h.run(goodRequest(), testPolicy(), 25*time.Hour)
+	wantDetail(t, h.one(sop.KindDepartureReminder), "toolkit self-check (R5.1)", "tools", "parts", "spare shoe covers",
+		"note slips", "ID badge", "service record sheet", "receipt and fee standard", "floor cloth")
+}
+
+// R6.1: the appearance self-check before knocking is part of arriving.
+func TestR6_1_AppearanceCheckedBeforeKnocking(t *testing.T) {
+	h := newHarness(t)
+	h.atDoor()
+	h.eng(25*time.Hour, sop.Event{Type: sop.EvKnocked, Answered: ptr(true)})
+	h.run(goodRequest(), testPolicy(), 26*time.Hour)
+	kinds := h.kinds()
+	if idx(kinds, sop.KindArrived) > idx(kinds, sop.KindKnocked) {
+		t.Fatal("knocked before arriving")
+	}
+	wantDetail(t, h.one(sop.KindArrived), "appearance checked (R6.1)")
+}
+
+// R6.2: the first knock — bell, then two rounds of three light knocks — is
+// recorded, answered or not; an answered knock opens the door.
+func TestR6_2_BellThenTwoRoundsOfKnocks(t *testing.T) {
+	h := newHarness(t)
+	h.atDoor()
+	before := h.eng(25*time.Hour-4*time.Minute, sop.Event{Type: sop.EvDiagnosed, Cause: "x", Onsite: ptr(true)})
+	k := h.eng(25*time.Hour, sop.Event{Type: sop.EvKnocked, Answered: ptr(true)})
+	h.run(goodRequest(), testPolicy(), 26*time.Hour)
+	wantRejected(t, before, ErrNotValidNow, "knocked")
+	wantStatus(t, wantOK(t, k), sop.StatusInService)
+	e := h.one(sop.KindKnocked)
+	wantRule(t, e, sop.R6_2)
+	wantDetail(t, e, "rang the bell and knocked")
+}
+
+// R6.9: shoe covers go on at the door.
+func TestR6_9_ShoeCoversAtTheDoor(t *testing.T) {
+	h := newHarness(t)
+	h.inService()
+	h.run(goodRequest(), testPolicy(), 26*time.Hour)
+	wantDetail(t, h.one(sop.KindDoorAnswered), "shoe covers on (R6.9)")
+}
+
+// R7.6: the conduct in the customer's home is spelled out when the engineer enters.
+func TestR7_6_ConductInTheHome(t *testing.T) {
+	h := newHarness(t)
+	h.inService()
+	h.run(goodRequest(), testPolicy(), 26*time.Hour)
+	wantDetail(t, h.one(sop.KindDoorAnswered), "(R7.6)", "no smoking", "customer's phone or toilet", "teach use and care", "clean up")
+}
+
+// R8.4: the service card with the company's service number is left with the customer.
+func TestR8_4_ServiceCardLeft(t *testing.T) {
+	h := newHarness(t)
+	h.inService()
+	h.eng(25*time.Hour+30*time.Minute, completed(true, true, true))
+	h.run(goodRequest(), testPolicy(), 26*time.Hour)
+	wantDetail(t, h.one(sop.KindCompleted), "service card with the service number left (R8.4)")
+	n := h.notes(sop.MsgThankYou)
+	if len(n) != 1 || n[0].To != sop.ToCustomer || n[0].Rule != sop.R8_4 {
+		t.Fatalf("service card notice %+v", n)
+	}
+}

@@ -1,0 +1,46 @@
+package housecalltest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/housecall/housecall/audit"
+)
+
+// RecordEnv, when set to 1, makes Record write histories under
+// workflows/testdata/histories, where the replay test finds them.
+const RecordEnv = "HOUSECALL_RECORD_HISTORIES"
+
+// HistoriesDir is where recorded histories live.
+func HistoriesDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "workflows", "testdata", "histories")
+}
+
+// Record saves the history of request id as name.json when recording is on
+// (HOUSECALL_RECORD_HISTORIES=1): representative requests whose histories
+// must keep replaying against the code (make test replays them).
+func (e *Env) Record(id, name string) {
+	e.T.Helper()
+	if os.Getenv(RecordEnv) != "1" {
+		return
+	}
+	h, err := audit.History(context.Background(), e.Temporal, id)
+	if err != nil {
+		e.T.Fatalf("record %s: %v", id, err)
+	}
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(h)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if err := os.MkdirAll(HistoriesDir(), 0o755); err != nil {
+		e.T.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(HistoriesDir(), name+".json"), append(b, '\n'), 0o644); err != nil {
+		e.T.Fatal(err)
+	}
+}
