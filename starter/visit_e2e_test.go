@@ -211,4 +211,34 @@ func TestVisitEndToEnd(t *testing.T) {
 			return false
 		})
 	})
+
+	t.Run("R8.1 a satisfied visit closes the request and the workflow ends", func(t *testing.T) {
+		env := env.For(t)
+		id := "SR-E2E-ONE-VISIT"
+		env.Call("callcentre", "POST", "/v1/requests", requestIn(id, "east"), 201, nil)
+		env.MustEvent("callcentre", id, map[string]any{"type": "triaged", "category": "quality"})
+		start := tomorrow.Add(9 * time.Hour)
+		env.MustEvent("callcentre", id, map[string]any{"type": "appointment_requested", "start": start, "end": start.Add(time.Hour)})
+		env.MustEvent("engineer:E-1", id, map[string]any{"type": "departed"})
+		env.MustEvent("engineer:E-1", id, map[string]any{"type": "arrived"})
+		env.MustEvent("engineer:E-1", id, map[string]any{"type": "knocked", "answered": true})
+		env.MustEvent("engineer:E-1", id, map[string]any{"type": "diagnosed", "cause": "loose hose", "onsite": true})
+		v := env.MustEvent("engineer:E-1", id, map[string]any{"type": "completed", "quality_rating": 5, "attitude_rating": 5,
+			"satisfied": true, "signed_by_customer": true, "fix_certain": true, "record": map[string]any{"cause": "loose hose", "measures": "tightened"}})
+		if v["status"] != "closed" {
+			t.Fatalf("after completion: %v", v)
+		}
+		env.MustEvent("engineer:E-1", id, map[string]any{"type": "card_returned"})
+		waitEnded(env, id)
+		env.Record(id, "visit-closed-card-returned")
+	})
+}
+
+// waitEnded waits for a request's workflow to complete.
+func waitEnded(env *housecalltest.Env, id string) {
+	env.T.Helper()
+	env.Eventually(10*time.Second, id+" ends", func() bool {
+		d, err := env.Temporal.DescribeWorkflowExecution(env.T.(*testing.T).Context(), id, "")
+		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
 }

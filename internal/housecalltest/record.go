@@ -11,8 +11,10 @@ import (
 	"github.com/housecall/housecall/audit"
 )
 
-// RecordEnv, when set to 1, makes Record write histories under
-// workflows/testdata/histories, where the replay test finds them.
+// RecordEnv, when set to 1, makes Record write the histories it does not
+// have yet under workflows/testdata/histories, where the replay test finds
+// them. Recorded histories are never overwritten: they are what running
+// requests of older versions look like ("overwrite" re-records them all).
 const RecordEnv = "HOUSECALL_RECORD_HISTORIES"
 
 // HistoriesDir is where recorded histories live.
@@ -26,7 +28,12 @@ func HistoriesDir() string {
 // must keep replaying against the code (make test replays them).
 func (e *Env) Record(id, name string) {
 	e.T.Helper()
-	if os.Getenv(RecordEnv) != "1" {
+	mode := os.Getenv(RecordEnv)
+	if mode != "1" && mode != "overwrite" {
+		return
+	}
+	path := filepath.Join(HistoriesDir(), name+".json")
+	if _, err := os.Stat(path); err == nil && mode != "overwrite" {
 		return
 	}
 	h, err := audit.History(context.Background(), e.Temporal, id)
@@ -40,7 +47,7 @@ func (e *Env) Record(id, name string) {
 	if err := os.MkdirAll(HistoriesDir(), 0o755); err != nil {
 		e.T.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(HistoriesDir(), name+".json"), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		e.T.Fatal(err)
 	}
 }
