@@ -89,6 +89,7 @@ const (
 	KindCardReturned        Kind = "card_returned" // ext: R10.1
 	KindCardOverdue         Kind = "card_overdue"
 	KindSuspectedFalsified  Kind = "suspected_falsification"
+	KindReconciled          Kind = "reconciled" // ext: R10.2, a card found consistent
 	KindComplaint           Kind = "complaint"
 	KindComplaintAnswered   Kind = "complaint_answered" // ext: R11.1
 	KindComplaintOverdue    Kind = "complaint_overdue"

@@ -63,9 +63,13 @@ func (s *State) verifyOrProceed(st *step) {
 	s.setClock(clkVerify, st.now.Add(s.Policy.VerifyTimeout.Std()), sop.R1_2, 0)
 }
 
-// afterVerification decides the warranty (R3.1) and moves on to triage (R2).
+// afterVerification decides the warranty of a repair (R3.1) and starts the
+// procedure of the request's kind: triage (R2), a return (R3.3) or
+// technical guidance (R4.6).
 func (s *State) afterVerification(st *step) {
-	s.decideWarranty(st)
+	if s.Request.Kind == sop.KindRepair {
+		s.decideWarranty(st)
+	}
 	s.kindStart(st)
 }
 
@@ -244,6 +248,8 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 			}
 			return nil
 		}
+	case sop.EvGuidanceCall:
+		return s.guidanceCheck(ev, now)
 	case sop.EvFollowupResult, sop.EvFollowupCall:
 		// R2.2, R9.1: the call-back happens when it falls due, not before.
 		if c, ok := s.clockNamed(clkFollowup); ok && !s.FollowupDue {
@@ -288,6 +294,10 @@ func (s *State) apply(ev sop.Event, now time.Time) *step {
 		s.onComplaintAnswered(st, ev)
 	case sop.EvCancel:
 		s.onCancel(st, ev)
+	case sop.EvReturnHandled:
+		s.onReturnHandled(st, ev)
+	case sop.EvGuidanceCall:
+		s.onGuidanceCall(st, ev)
 	default:
 		s.applyVisit(st, ev)
 	}
@@ -453,10 +463,10 @@ func (s *State) close(st *step, rule sop.Rule, why string) {
 }
 
 // keepOnlyAfterCareClocks drops every clock but those that outlive the
-// service: cards (R10.1) and complaints (R11.1).
+// service: cards (R10.1), their reconciliation (R10.2) and complaints (R11.1).
 func (s *State) keepOnlyAfterCareClocks() {
 	s.Clocks = slices.DeleteFunc(s.Clocks, func(c Clock) bool {
-		return c.Name != clkCard && c.Name != clkComplaint
+		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait
 	})
 	s.HQ = nil
 	s.FollowupDue = false

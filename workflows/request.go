@@ -24,7 +24,12 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 	var first *step
 	if in.Resume != nil {
 		r.s = *in.Resume
+		if in.PreviousRunID != "" {
+			r.s.PreviousRunID = in.PreviousRunID
+		}
 	} else {
+		// Rules added while requests were running (versions.go).
+		r.s.WaitReconciliation = workflow.GetVersion(ctx, changeWaitReconciliation, workflow.DefaultVersion, 1) >= 1
 		first = r.s.start(workflow.Now(ctx), in)
 	}
 	if err := r.mu.Lock(ctx); err != nil {
@@ -32,6 +37,11 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (View, error) {
 		return r.s.View(), nil
+	}); err != nil {
+		return View{}, err
+	}
+	if err := workflow.SetQueryHandler(ctx, QuerySnapshot, func() (State, error) {
+		return r.s, nil
 	}); err != nil {
 		return View{}, err
 	}
@@ -46,6 +56,7 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 		return View{}, err
 	}
 
+	reconciliations := workflow.GetSignalChannel(ctx, SignalReconciliation)
 	var (
 		timerAt     time.Time
 		timer       workflow.Future
@@ -56,6 +67,13 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 			// Let every event already admitted finish; one may reopen work (a complaint).
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return r.s.View(), err
+			}
+			// A reconciliation signalled meanwhile is recorded, never dropped.
+			var sig Reconciliation
+			for reconciliations.ReceiveAsync(&sig) {
+				if err := r.handleReconciliation(ctx, sig); err != nil {
+					return r.s.View(), err
+				}
 			}
 			if r.s.finished() {
 				break
@@ -96,11 +114,22 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 			})
 		}
 		sel.AddReceive(r.wake, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		var signalled *Reconciliation
+		sel.AddReceive(reconciliations, func(c workflow.ReceiveChannel, _ bool) {
+			var sig Reconciliation
+			c.Receive(ctx, &sig)
+			signalled = &sig
+		})
 		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 		sel.Select(ctx)
 		if ctx.Err() != nil {
 			// The workflow itself was cancelled (e.g. from the Temporal UI).
 			return r.s.View(), ctx.Err()
+		}
+		if signalled != nil {
+			if err := r.handleReconciliation(ctx, *signalled); err != nil {
+				return r.s.View(), err
+			}
 		}
 	}
 	return r.s.View(), nil

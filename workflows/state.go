@@ -55,6 +55,13 @@ type State struct {
 
 	Complaints []Complaint `json:"complaints,omitempty"` // R11.1
 	Clocks     []Clock     `json:"clocks,omitempty"`
+
+	// WaitReconciliation: the request stays open until the daily
+	// reconciliation has looked at its cards (R10.2). Requests started before
+	// this rule (workflow.GetVersion) end without waiting.
+	WaitReconciliation bool `json:"wait_reconciliation,omitempty"`
+	// PreviousRunID links a run reopened for a complaint to the run it continues.
+	PreviousRunID string `json:"previous_run_id,omitempty"`
 }
 
 // Visit is the current trip to the customer: travel, door and service.
@@ -100,6 +107,7 @@ type Card struct {
 	Overdue    bool       `json:"overdue,omitempty"`
 	Satisfied  bool       `json:"satisfied"`
 	Signed     bool       `json:"signed"`
+	Reconciled bool       `json:"reconciled,omitempty"` // R10.2
 }
 
 // Complaint is a complaint or supervision call (R11.1).
@@ -115,15 +123,16 @@ type Complaint struct {
 
 // Clock names. Each is an SOP deadline; see State.fire.
 const (
-	clkVerify     = "verify_timeout"     // R1.2
-	clkFollowup   = "followup_due"       // R2.2, R9.1
-	clkHQ         = "hq_answer_due"      // R2.4, R7.2
-	clkDeparture  = "departure_reminder" // R5.2
-	clkLateNotice = "late_notice"        // R6.5
-	clkKnock      = "knock_prompt"       // R6.3
-	clkCall       = "call_customer"      // R6.3
-	clkCard       = "card_due"           // R10.1
-	clkComplaint  = "complaint_due"      // R11.1
+	clkVerify        = "verify_timeout"     // R1.2
+	clkFollowup      = "followup_due"       // R2.2, R9.1
+	clkHQ            = "hq_answer_due"      // R2.4, R7.2
+	clkDeparture     = "departure_reminder" // R5.2
+	clkLateNotice    = "late_notice"        // R6.5
+	clkKnock         = "knock_prompt"       // R6.3
+	clkCall          = "call_customer"      // R6.3
+	clkCard          = "card_due"           // R10.1
+	clkComplaint     = "complaint_due"      // R11.1
+	clkReconcileWait = "reconcile_wait"     // R10.2
 )
 
 // clockOrder breaks ties between clocks due at the same instant: the tenth
@@ -131,6 +140,7 @@ const (
 var clockOrder = map[string]int{
 	clkVerify: 0, clkFollowup: 1, clkHQ: 2, clkDeparture: 3, clkLateNotice: 4,
 	clkKnock: 5, clkCall: 6, clkCard: 7, clkComplaint: 8,
+	clkGuidanceCall: 9, clkGuidanceDeadline: 10, clkReconcileWait: 11,
 }
 
 // Clock is one SOP deadline.
@@ -303,9 +313,16 @@ func (s *State) expected() []expectation {
 	case sop.StatusAwaitingParts:
 		add(sop.EvPartsReserved, sop.R2_3)
 	case sop.StatusScheduling, sop.StatusWorkshop:
+		if s.Request.Kind == sop.KindInstallationGuidance && s.FollowupDue {
+			add(sop.EvGuidanceCall, sop.R4_6)
+		}
 		add(sop.EvAppointmentRequested, sop.R4_1)
 	case sop.StatusAwaitingCustomer:
-		add(sop.EvAppointmentAnswer, sop.R4_1)
+		if s.Request.Kind == sop.KindReturn {
+			add(sop.EvReturnHandled, sop.R3_3)
+		} else {
+			add(sop.EvAppointmentAnswer, sop.R4_1)
+		}
 	case sop.StatusScheduled:
 		add(sop.EvDeparted, sop.R5_2)
 	case sop.StatusEnRoute:

@@ -24,6 +24,8 @@ const (
 	UpdateEvent = "event"
 	// QueryState returns the View (GET /v1/requests/{id}).
 	QueryState = "state"
+	// QuerySnapshot returns the whole State (to reopen an ended request).
+	QuerySnapshot = "snapshot"
 	// ActivityCommit writes one step's effects to PostgreSQL.
 	ActivityCommit = "Commit"
 	// ActivityBook books an engineer's calendar slot.
@@ -41,8 +43,11 @@ const (
 type Input struct {
 	Request sop.Request `json:"request"`
 	Policy  sop.Policy  `json:"policy"`
-	// Resume carries the state over a continue-as-new.
+	// Resume carries the state over a continue-as-new, or into a run
+	// reopened for a complaint after the request's workflow ended.
 	Resume *State `json:"resume,omitempty"`
+	// PreviousRunID is the run a reopened request continues (audit chain).
+	PreviousRunID string `json:"previous_run_id,omitempty"`
 }
 
 // Appointment is a booked (or proposed) slot of an engineer's calendar.

@@ -7,14 +7,6 @@ import (
 	"github.com/housecall/housecall/sop"
 )
 
-// kindStart begins the procedure of the request's kind once its data is verified.
-func (s *State) kindStart(st *step) {
-	switch s.Request.Kind {
-	default:
-		s.enterTriage(st)
-	}
-}
-
 // applyVisit handles the events of booking, travel, the door, the service
 // and completion (R4–R10).
 func (s *State) applyVisit(st *step, ev sop.Event) {
@@ -199,15 +191,19 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 		s.onCompleted(st, ev)
 
 	case sop.EvFollowupCall:
+		rule := sop.R9_1
+		if s.FollowupWhy == "falsification" {
+			rule = sop.R10_2 // the call-back that puts a suspected falsification right
+		}
 		s.FollowupDue = false
 		s.FollowupWhy = ""
 		if *ev.Satisfied {
-			st.add(sop.KindFollowupResult, sop.R9_1, "follow-up call: customer satisfied")
-			s.close(st, sop.R9_1, "customer satisfied at the follow-up call")
+			st.add(sop.KindFollowupResult, rule, "follow-up call: customer satisfied")
+			s.close(st, rule, "customer satisfied at the follow-up call")
 			return
 		}
-		st.add(sop.KindFollowupResult, sop.R9_1, "follow-up call: customer not satisfied: another visit")
-		s.revisit(st, sop.R9_1)
+		st.add(sop.KindFollowupResult, rule, "follow-up call: customer not satisfied: another visit")
+		s.revisit(st, rule)
 
 	case sop.EvCardReturned:
 		c := s.outstandingCard()
@@ -371,6 +367,7 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 	due := endOfDay(st.now, s.Policy.Location())
 	s.Cards = append(s.Cards, Card{Visit: s.Visits, Engineer: s.Engineer, Due: due, Satisfied: satisfied, Signed: signed})
 	s.setClock(clkCard, due, sop.R10_1, s.Visits)
+	s.awaitReconciliation()
 
 	st.finish = s.Appointment.ID
 	s.Appointment = nil
@@ -522,6 +519,24 @@ func (s *State) fire(c Clock, now time.Time) *step {
 		}
 		st.system(sop.KindCardOverdue, sop.R10_1, "service task card of visit %d not returned on the day of the visit", c.N)
 		st.notify(sop.ToCentre, sop.MsgCardOverdue, sop.R10_1, map[string]string{"visit": fmt.Sprint(c.N), "engineer": s.Engineer})
+	case clkReconcileWait:
+		for i := range s.Cards {
+			c := &s.Cards[i]
+			if !c.Reconciled {
+				c.Reconciled = true
+				st.system(sop.KindEscalated, sop.R10_2, "card of visit %d not reconciled by %s: the daily reconciliation did not look at it", c.Visit, s.clock(now))
+			}
+		}
+		st.urgent(sop.ToCentre, sop.MsgEscalation, sop.R10_2, map[string]string{"what": "daily reconciliation missing: is its schedule running?"})
+	case clkGuidanceCall:
+		s.FollowupDue = true
+		st.system(sop.KindGuidanceCall, sop.R4_6, "call the customer now (within %s before the installation at %s) to fix the engineer's arrival",
+			human(p.GuidanceCallWithin.Std()), s.clock(s.Request.Guidance.InstallationAt))
+		st.notify(sop.ToCentre, sop.MsgGuidanceCallDue, sop.R4_6, map[string]string{"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone,
+			"install": s.clock(s.Request.Guidance.InstallationAt)})
+	case clkGuidanceDeadline:
+		st.system(sop.KindEscalated, sop.R4_6, "installation time %s reached without the call-back: escalated to the after-sales manager", s.clock(s.Request.Guidance.InstallationAt))
+		st.urgent(sop.ToManager, sop.MsgEscalation, sop.R4_6, map[string]string{"what": "technical guidance call-back missed"})
 	case clkComplaint:
 		for i := range s.Complaints {
 			if s.Complaints[i].N == c.N {
