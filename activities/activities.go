@@ -6,10 +6,15 @@ package activities
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"github.com/housecall/housecall/sop"
 	"github.com/housecall/housecall/store"
 	"github.com/housecall/housecall/workflows"
 )
@@ -17,7 +22,9 @@ import (
 // Activities are registered with the worker under the names in workflows.
 type Activities struct {
 	Store *store.Store
-	Log   *zap.Logger
+	// Temporal signals requests (the reconciliation's results).
+	Temporal client.Client
+	Log      *zap.Logger
 }
 
 // Commit writes one step of a request (timeline, projection, outbox, records)
@@ -58,4 +65,53 @@ func (a *Activities) logger(ctx context.Context, requestID string) *zap.Logger {
 		l = l.With(zap.String("activity", info.ActivityType.Name), zap.Int32("attempt", info.Attempt))
 	}
 	return l
+}
+
+// ReconcileCards runs the daily reconciliation in PostgreSQL (R10.2).
+func (a *Activities) ReconcileCards(ctx context.Context, in workflows.ReconcileCardsInput) (workflows.ReconcileResult, error) {
+	res, err := a.Store.Reconcile(ctx, in)
+	if err != nil {
+		return res, err
+	}
+	a.logger(ctx, in.Key).Info("reconciliation", zap.Int64("id", res.ID), zap.Int("cards", res.Cards),
+		zap.Int("flagged", res.Flagged), zap.Int("deferred", res.Deferred))
+	return res, nil
+}
+
+// DeliverReconciliation tells every request whose cards were reconciled
+// (signal "reconciliation"); a request whose workflow has ended gets its
+// call-back through the outbox directly, so no flag is lost (R10.2).
+func (a *Activities) DeliverReconciliation(ctx context.Context, res workflows.ReconcileResult) error {
+	byRequest := map[string][]workflows.ReconciledVisit{}
+	var order []string
+	for _, v := range res.Visits {
+		if _, ok := byRequest[v.RequestID]; !ok {
+			order = append(order, v.RequestID)
+		}
+		byRequest[v.RequestID] = append(byRequest[v.RequestID], v)
+	}
+	for _, id := range order {
+		visits := byRequest[id]
+		err := a.Temporal.SignalWorkflow(ctx, id, "", workflows.SignalReconciliation, workflows.Reconciliation{ID: res.ID, At: res.At, Visits: visits})
+		var nf *serviceerror.NotFound
+		switch {
+		case err == nil:
+			continue
+		case errors.As(err, &nf):
+			idx := 0
+			for _, v := range visits {
+				for _, f := range v.Flags {
+					if err := a.Store.NotifyCentreOutsideAStep(ctx, id, -res.ID, idx, sop.MsgFalsification, sop.R10_2, map[string]string{
+						"request": id, "visit": fmt.Sprint(v.Visit), "engineer": v.Engineer, "why": f.Detail}); err != nil {
+						return err
+					}
+					idx++
+				}
+			}
+			a.logger(ctx, id).Warn("reconciliation for an ended request: centre told through the outbox", zap.Int64("reconciliation", res.ID))
+		default:
+			return fmt.Errorf("signal %s: %w", id, err)
+		}
+	}
+	return nil
 }

@@ -1,11 +1,13 @@
 // Package audit is the auditor's view of a request (R11.2): it rebuilds the
 // SOP timeline from the Temporal history alone — every Commit step the
-// workflow took carries its timeline entries — and judges, rule by rule,
-// whether the SOP was kept.
+// workflow took carries its timeline entries — across all the runs of the
+// request (continue-as-new, reopening for a complaint), and judges, rule by
+// rule, whether the SOP was kept.
 package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -16,9 +18,19 @@ import (
 	"github.com/housecall/housecall/workflows"
 )
 
-// History fetches the full event history of a request's current run.
-func History(ctx context.Context, c client.Client, id string) (*historypb.History, error) {
-	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+// maxRuns bounds the walk back through a request's runs.
+const maxRuns = 10000
+
+// Run is one run of a request's workflow.
+type Run struct {
+	RunID   string
+	History *historypb.History
+	Input   workflows.Input
+}
+
+// History fetches the full event history of one run ("" = the latest).
+func History(ctx context.Context, c client.Client, id, runID string) (*historypb.History, error) {
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for it.HasNext() {
 		ev, err := it.Next()
@@ -28,6 +40,68 @@ func History(ctx context.Context, c client.Client, id string) (*historypb.Histor
 		h.Events = append(h.Events, ev)
 	}
 	return h, nil
+}
+
+// Runs fetches every run of a request, oldest first, following each run back
+// to the one it continues: a continue-as-new (ContinuedExecutionRunId) or a
+// run reopened for a complaint (Input.PreviousRunID).
+func Runs(ctx context.Context, c client.Client, id string) ([]Run, error) {
+	var runs []Run
+	runID := ""
+	for range maxRuns {
+		h, err := History(ctx, c, id, runID)
+		if err != nil {
+			if len(runs) > 0 {
+				return nil, fmt.Errorf("run %s of %s (linked from a later run): %w", runID, id, err)
+			}
+			return nil, err
+		}
+		run, prev, err := describeRun(h)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", id, err)
+		}
+		runs = append([]Run{run}, runs...)
+		if prev == "" {
+			return runs, nil
+		}
+		runID = prev
+	}
+	return nil, fmt.Errorf("%s: more than %d runs", id, maxRuns)
+}
+
+// RunsFromHistories orders recorded histories of one request (any order) the
+// way Runs would.
+func RunsFromHistories(hs []*historypb.History) ([]Run, error) {
+	var runs []Run
+	for _, h := range hs {
+		run, _, err := describeRun(h)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
+}
+
+func describeRun(h *historypb.History) (Run, string, error) {
+	evs := h.GetEvents()
+	if len(evs) == 0 {
+		return Run{}, "", errors.New("empty history")
+	}
+	st := evs[0].GetWorkflowExecutionStartedEventAttributes()
+	if st == nil {
+		return Run{}, "", errors.New("history does not begin with WorkflowExecutionStarted")
+	}
+	run := Run{History: h}
+	if err := converter.GetDefaultDataConverter().FromPayloads(st.GetInput(), &run.Input); err != nil {
+		return Run{}, "", fmt.Errorf("decode the workflow input: %w", err)
+	}
+	run.RunID = st.GetOriginalExecutionRunId()
+	prev := st.GetContinuedExecutionRunId()
+	if prev == "" {
+		prev = run.Input.PreviousRunID
+	}
+	return run, prev, nil
 }
 
 // Steps decodes the Commit steps recorded in a history, in order.
@@ -50,9 +124,36 @@ func Steps(h *historypb.History) ([]workflows.CommitInput, error) {
 
 // Entries flattens the steps' timeline entries.
 func Entries(steps []workflows.CommitInput) []workflows.Entry {
-	var out []workflows.Entry
+	out := []workflows.Entry{}
 	for _, s := range steps {
 		out = append(out, s.Entries...)
 	}
 	return out
+}
+
+// Build makes the auditor's report from a request's runs: the timeline and
+// the verdict on every rule.
+func Build(runs []Run) (Report, error) {
+	if len(runs) == 0 {
+		return Report{}, errors.New("no runs")
+	}
+	var steps []workflows.CommitInput
+	events := 0
+	for _, r := range runs {
+		s, err := Steps(r.History)
+		if err != nil {
+			return Report{}, fmt.Errorf("run %s: %w", r.RunID, err)
+		}
+		steps = append(steps, s...)
+		events += len(r.History.GetEvents())
+	}
+	first := runs[0].Input
+	rep := Report{
+		Entries:    Entries(steps),
+		Compliance: Judge(first.Request, first.Policy, steps, len(runs), events),
+	}
+	for _, r := range runs {
+		rep.Runs = append(rep.Runs, RunInfo{RunID: r.RunID, Events: len(r.History.GetEvents())})
+	}
+	return rep, nil
 }

@@ -1,6 +1,7 @@
 package starter
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -17,23 +18,49 @@ func (s *Server) routeAudit() {
 	s.route("GET /v1/requests/{id}/history", roles(sop.RoleAuditor, sop.RoleAdmin), s.history)
 }
 
+// timeline rebuilds the SOP timeline and the compliance of every rule from
+// the Temporal history of all the request's runs (R11.2).
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	id := r.PathValue("id")
-	h, err := audit.History(r.Context(), s.Temporal, id)
+	runs, err := audit.Runs(r.Context(), s.Temporal, id)
 	if err != nil {
 		return s.historyError(w, id, err, log)
 	}
-	steps, err := audit.Steps(h)
+	rep, err := audit.Build(runs)
 	if err != nil {
-		log.Error("decode history", zap.Error(err))
+		log.Error("rebuild timeline", zap.Error(err))
 		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
 	}
-	return writeJSON(w, http.StatusOK, audit.Report{Entries: audit.Entries(steps), Compliance: []audit.Verdict{}})
+	return writeJSON(w, http.StatusOK, rep)
 }
 
+// RunHistory is one run's raw history in GET …/history?runs=all.
+type RunHistory struct {
+	RunID   string          `json:"run_id"`
+	History json.RawMessage `json:"history"`
+}
+
+// history answers the raw Temporal event history of the request's latest run
+// (Temporal's own JSON, as `temporal workflow show -o json` prints it), or
+// with ?runs=all the histories of all its runs, oldest first.
 func (s *Server) history(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	id := r.PathValue("id")
-	h, err := audit.History(r.Context(), s.Temporal, id)
+	if r.URL.Query().Get("runs") == "all" {
+		runs, err := audit.Runs(r.Context(), s.Temporal, id)
+		if err != nil {
+			return s.historyError(w, id, err, log)
+		}
+		out := make([]RunHistory, 0, len(runs))
+		for _, run := range runs {
+			b, err := protojson.Marshal(run.History)
+			if err != nil {
+				return writeError(w, http.StatusInternalServerError, err.Error(), nil)
+			}
+			out = append(out, RunHistory{RunID: run.RunID, History: b})
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+	}
+	h, err := audit.History(r.Context(), s.Temporal, id, "")
 	if err != nil {
 		return s.historyError(w, id, err, log)
 	}

@@ -75,6 +75,7 @@ func (s *Server) Handler() http.Handler {
 	s.route("GET /v1/requests/{id}/events", roles(sop.RoleCallCentre, sop.RoleAuditor, sop.RoleAdmin), s.listEvents)
 	s.route("GET /v1/requests/{id}/notifications", roles(sop.RoleCallCentre, sop.RoleAuditor, sop.RoleAdmin), s.listNotifications)
 	s.routeAudit()
+	s.routeReconciliations()
 	return s.mux
 }
 
@@ -556,6 +557,10 @@ func (s *Server) sendEvent(ctx context.Context, id string, ev sop.Event, updateI
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		if d, derr := s.Temporal.DescribeWorkflowExecution(ctx, id, ""); derr == nil {
+			if ev.Type == sop.EvComplaint {
+				// R11.1: a complaint may come long after the request ended.
+				return s.reopenForComplaint(ctx, id, d.GetWorkflowExecutionInfo().GetExecution().GetRunId(), ev, updateID)
+			}
 			st := d.GetWorkflowExecutionInfo().GetStatus()
 			return v, http.StatusConflict, fmt.Sprintf("request %s has ended (workflow %s): it takes no more events", id, strings.ToLower(strings.TrimPrefix(st.String(), "WORKFLOW_EXECUTION_STATUS_")))
 		}

@@ -229,6 +229,8 @@ func TestVisitEndToEnd(t *testing.T) {
 			t.Fatalf("after completion: %v", v)
 		}
 		env.MustEvent("engineer:E-1", id, map[string]any{"type": "card_returned"})
+		// R10.2: the request ends once the daily reconciliation has looked at its card.
+		env.Call("admin", "POST", "/v1/reconciliations", nil, 200, nil)
 		waitEnded(env, id)
 		env.Record(id, "visit-closed-card-returned")
 	})

@@ -18,6 +18,9 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.ServiceRequest, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	r.RegisterActivityWithOptions(a.Commit, activity.RegisterOptions{Name: workflows.ActivityCommit})
 	r.RegisterActivityWithOptions(a.BookAppointment, activity.RegisterOptions{Name: workflows.ActivityBook})
+	r.RegisterWorkflowWithOptions(workflows.Reconcile, workflow.RegisterOptions{Name: workflows.ReconcileWorkflowName})
+	r.RegisterActivityWithOptions(a.ReconcileCards, activity.RegisterOptions{Name: workflows.ActivityReconcileCards})
+	r.RegisterActivityWithOptions(a.DeliverReconciliation, activity.RegisterOptions{Name: workflows.ActivityDeliver})
 }
 
 // New creates a worker on taskQueue with everything registered. Start it with Start or Run.

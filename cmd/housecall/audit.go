@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,8 +9,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
 	"github.com/housecall/housecall/audit"
+	"github.com/housecall/housecall/starter"
 )
 
 func newAuditCmd() *cobra.Command {
@@ -54,6 +57,58 @@ time, kind, actor and rule — and judges each rule met, breached or not applica
 		},
 	}
 	cmd.Flags().Bool("json", false, "print the raw Temporal event history")
+	cmd.AddCommand(&cobra.Command{
+		Use:   "verify ID",
+		Short: "Replay the request's recorded history against this build's workflow code",
+		Long: `Fetches the histories of all the request's runs and replays them against the workflow code
+compiled into this housecall. "replays" means a worker of this version can carry the request on;
+otherwise a rule was changed without workflow.GetVersion and running requests would break.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("client.as") {
+				_ = cmd.Flags().Set("client.as", "auditor")
+			}
+			c, err := apiClient(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := cmdContext(cmd)
+			defer cancel()
+			res, err := c.Get(ctx, "/v1/requests/"+url.PathEscape(args[0])+"/history?runs=all")
+			if err != nil {
+				return err
+			}
+			if err := res.Err(); err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			var body struct {
+				Runs []starter.RunHistory `json:"runs"`
+			}
+			if err := json.Unmarshal(res.Body, &body); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			events, failed := 0, 0
+			for _, run := range body.Runs {
+				h, err := client.HistoryFromJSON(bytes.NewReader(run.History), client.HistoryJSONOptions{})
+				if err != nil {
+					return fmt.Errorf("run %s: %w", run.RunID, err)
+				}
+				events += len(h.GetEvents())
+				if err := audit.Replay(h); err != nil {
+					failed++
+					fmt.Fprintf(out, "run %s (%d events): %v\n", run.RunID, len(h.GetEvents()), err)
+					continue
+				}
+				fmt.Fprintf(out, "run %s (%d events): replays\n", run.RunID, len(h.GetEvents()))
+			}
+			if failed > 0 {
+				return &exitError{code: 3, err: fmt.Errorf("%s: %d of %d run(s) do not replay against this build", args[0], failed, len(body.Runs))}
+			}
+			fmt.Fprintf(out, "%s replays against this build: %d run(s), %d events\n", args[0], len(body.Runs), events)
+			return nil
+		},
+	})
 	return cmd
 }
 

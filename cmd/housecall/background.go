@@ -10,11 +10,17 @@ import (
 	"github.com/housecall/housecall/worker"
 )
 
-// ensureBackground prepares the namespace for housecall (idempotent).
+// ensureBackground prepares the namespace for housecall and the daily
+// reconciliation's schedule (idempotent).
 func ensureBackground(ctx context.Context, cfg *config.Config, c client.Client, log *zap.Logger) error {
 	if err := worker.Setup(ctx, c, cfg.TemporalNamespace); err != nil {
 		return err
 	}
-	log.Debug("namespace ready", zap.String("namespace", cfg.TemporalNamespace))
+	if err := worker.EnsureReconcileSchedule(ctx, c, worker.ReconcileSchedule{
+		TaskQueue: cfg.TaskQueue, At: cfg.Policy.ReconcileAt, Zone: cfg.Timezone,
+	}); err != nil {
+		return err
+	}
+	log.Debug("namespace and schedules ready", zap.String("namespace", cfg.TemporalNamespace))
 	return nil
 }

@@ -65,7 +65,7 @@ func notifier(cfg *config.Config, log *zap.Logger) notify.Notifier {
 // runWorker runs the Temporal worker and the notifications dispatcher until
 // ctx ends.
 func runWorker(ctx context.Context, cfg *config.Config, c client.Client, st *store.Store, log *zap.Logger) error {
-	w := worker.New(c, cfg.TaskQueue, &activities.Activities{Store: st, Log: log.Named("activity")}, sdkworker.Options{})
+	w := worker.New(c, cfg.TaskQueue, &activities.Activities{Store: st, Temporal: c, Log: log.Named("activity")}, sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
 	}

@@ -84,7 +84,7 @@ func Start(t testing.TB, o Options) *Env {
 	if err := worker.Setup(context.Background(), e.Temporal, e.Server.GetDefaultNamespace()); err != nil {
 		t.Fatal(err)
 	}
-	acts := &activities.Activities{Store: e.Store, Log: e.Log}
+	acts := &activities.Activities{Store: e.Store, Temporal: e.Temporal, Log: e.Log}
 	e.Server.NewWorker(e.Queue, func(r sdkworker.Registry) { worker.Register(r, acts) })
 
 	var toks []config.Token

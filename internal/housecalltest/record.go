@@ -36,7 +36,7 @@ func (e *Env) Record(id, name string) {
 	if _, err := os.Stat(path); err == nil && mode != "overwrite" {
 		return
 	}
-	h, err := audit.History(context.Background(), e.Temporal, id)
+	h, err := audit.History(context.Background(), e.Temporal, id, "")
 	if err != nil {
 		e.T.Fatalf("record %s: %v", id, err)
 	}
