@@ -122,9 +122,11 @@ var judges map[sop.Rule]judge
 
 func init() {
 	judges = map[sop.Rule]judge{
-		sop.R1_1:  judgeIntake,
-		sop.R1_2:  judgeVerification,
-		sop.R1_3:  func(f *facts) (string, string) { return Met, fmt.Sprintf("one workflow for request %s (%d run(s))", f.req.ID, f.runs) },
+		sop.R1_1: judgeIntake,
+		sop.R1_2: judgeVerification,
+		sop.R1_3: func(f *facts) (string, string) {
+			return Met, fmt.Sprintf("one workflow for request %s (%d run(s))", f.req.ID, f.runs)
+		},
 		sop.R2_1:  present(sop.KindTriaged, "triaged", "not triaged"),
 		sop.R2_2:  judgeConsultation,
 		sop.R2_3:  judgeParts,

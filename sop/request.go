@@ -141,7 +141,7 @@ func (r Request) Problems(today time.Time) Problems {
 	case d.After(today):
 		add("product.purchase_date", "in the future")
 	}
-	if strings.TrimSpace(r.Symptoms) == "" && r.Kind != KindInstallationGuidance {
+	if strings.TrimSpace(r.Symptoms) == "" && r.Kind != KindInstallationGuidance && r.Kind != KindReturn {
 		add("symptoms", "missing")
 	}
 	return p
