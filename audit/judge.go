@@ -403,14 +403,15 @@ func judgeGuidance(f *facts) (string, string) {
 	if strings.Contains(last.Detail, "refused") {
 		return Met, last.Detail
 	}
-	for _, s := range f.events(sop.EvGuidanceCall) {
-		inst := f.req.Guidance.InstallationAt
-		if before := inst.Sub(s.At); before <= f.p.GuidanceCallWithin.Std()+slack && before >= 0 {
-			return Met, fmt.Sprintf("registered in time; call-back %s before the installation fixed the engineer's arrival", span(before))
-		}
+	calls := f.events(sop.EvGuidanceCall)
+	if len(calls) == 0 {
+		return NotApplicable, "call-back pending: " + last.Detail
+	}
+	before := f.req.Guidance.InstallationAt.Sub(calls[0].At)
+	if before > f.p.GuidanceCallWithin.Std()+slack || before < 0 {
 		return Breached, "call-back outside the window before the installation"
 	}
-	return NotApplicable, "call-back pending: " + last.Detail
+	return Met, fmt.Sprintf("registered in time; call-back %s before the installation fixed the engineer's arrival", span(before))
 }
 
 func judgeDeparture(f *facts) (string, string) {

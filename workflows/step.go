@@ -119,6 +119,8 @@ func human(d time.Duration) string {
 		return "0s"
 	case d < 0:
 		return "-" + human(-d)
+	case d >= time.Hour && d%time.Minute != 0:
+		return human(d.Round(time.Minute))
 	case d%time.Hour == 0:
 		return fmt.Sprintf("%dh", d/time.Hour)
 	case d%time.Minute == 0 && d > time.Hour:
