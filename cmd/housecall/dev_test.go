@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -115,5 +116,60 @@ func TestDevRunsEverythingAndKeepsRequestsAcrossRestarts(t *testing.T) {
 	_ = json.Unmarshal(res.Body, &v)
 	if v.Status != "consulting" {
 		t.Fatalf("status after restart %q", v.Status)
+	}
+}
+
+// run executes housecall with args in-process and returns its output.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+// The client commands against a running housecall dev: create, event, show,
+// list; audit with compliance, --json and verify; errors exit non-zero with
+// the API's reason.
+func TestClientCommands(t *testing.T) {
+	_, dbURL := storetest.New(t)
+	dir := t.TempDir()
+	cfg, _, stop := startDev(t, dir, dbURL)
+	defer func() { _ = stop() }()
+	t.Setenv("HOUSECALL_CLIENT_URL", "http://"+cfg.HTTPAddr)
+
+	out, err := run(t, "request", "create", "-f", "../../examples/request.json")
+	if err != nil || !strings.Contains(out, "created request SR-") || !strings.Contains(out, "waits for  event triaged") {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	id := strings.Fields(out[strings.Index(out, "SR-"):])[0]
+	if out, err = run(t, "request", "event", id, "triaged", "-d", `{"category":"misuse"}`); err != nil || !strings.Contains(out, "consulting") {
+		t.Fatalf("event: %v\n%s", err, out)
+	}
+	out, err = run(t, "request", "event", id, "followup_result", "-d", `{"resolved":true}`)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "409 Conflict") {
+		t.Fatalf("out-of-order event: %v\n%s", err, out)
+	}
+	if out, err = run(t, "request", "list", "--status", "consulting"); err != nil || !strings.Contains(out, id) {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	if out, err = run(t, "--client.as", "engineer:E-1", "request", "show", id); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Fatalf("engineer not assigned may not read: %v\n%s", err, out)
+	}
+	out, err = run(t, "audit", id)
+	if err != nil || !strings.Contains(out, "R2.2") || !strings.Contains(out, "consultation") || !strings.Contains(out, "Compliance") {
+		t.Fatalf("audit: %v\n%s", err, out)
+	}
+	out, err = run(t, "audit", id, "--json")
+	if err != nil || !strings.Contains(out, "WorkflowExecutionStarted") && !strings.Contains(out, "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED") {
+		t.Fatalf("audit --json: %v\n%.300s", err, out)
+	}
+	out, err = run(t, "audit", "verify", id)
+	if err != nil || !strings.Contains(out, "replays against this build: 1 run(s)") {
+		t.Fatalf("audit verify: %v\n%s", err, out)
 	}
 }
