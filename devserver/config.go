@@ -113,16 +113,40 @@ func prepareDatabase(dbPath string, o Options) (*config.SQL, error) {
 		}
 	}
 
-	ns, err := sqliteschema.NewNamespaceConfig(clusterName, o.Namespace, false, o.SearchAttributes)
-	if err != nil {
-		return nil, fmt.Errorf("namespace %q: %w", o.Namespace, err)
-	}
-	ns.Detail.Config.Retention = durationpb.New(o.Retention)
-	// CreateNamespaces leaves an existing namespace (and its retention) alone.
-	if err := sqliteschema.CreateNamespaces(cfg, ns); err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+	if err := createNamespace(cfg, o, where); err != nil {
+		return nil, err
 	}
 	return cfg, nil
+}
+
+// createNamespace creates o.Namespace with o.Retention and o.SearchAttributes
+// in the database of cfg unless it exists (an existing namespace, and its
+// retention, is left alone). The helper is the SQLite schema package's, but it
+// works through the generic SQL plugin interface, so with any SQL plugin; the
+// search attributes are mapped to the predefined custom search attribute
+// columns that every SQL visibility schema has. where names the database in
+// errors.
+func createNamespace(cfg *config.SQL, o Options, where string) error {
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, o.Namespace, false, o.SearchAttributes)
+	if err != nil {
+		return fmt.Errorf("namespace %q: %w", o.Namespace, err)
+	}
+	ns.Detail.Config.Retention = durationpb.New(o.Retention)
+	if err := sqliteschema.CreateNamespaces(cfg, ns); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	return nil
+}
+
+// sqlitePersistence is the persistence config for the SQLite database of cfg:
+// one store for everything, one history shard.
+func sqlitePersistence(sql *config.SQL) config.Persistence {
+	return config.Persistence{
+		DefaultStore:     storeName,
+		VisibilityStore:  storeName,
+		NumHistoryShards: 1,
+		DataStores:       map[string]config.DataStore{storeName: {SQL: sql}},
+	}
 }
 
 // Indexes into the ports slice handed to buildConfig.
@@ -137,16 +161,11 @@ const (
 	numInternalPorts
 )
 
-func buildConfig(fe, feHTTP *listenAddr, sql *config.SQL, ports []int) *config.Config {
+func buildConfig(fe, feHTTP *listenAddr, persistence config.Persistence, ports []int) *config.Config {
 	frontend := fe.dialAddr()
 	var c config.Config
 	c.Global.Membership = config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: loopback}
-	c.Persistence = config.Persistence{
-		DefaultStore:     storeName,
-		VisibilityStore:  storeName,
-		NumHistoryShards: 1,
-		DataStores:       map[string]config.DataStore{storeName: {SQL: sql}},
-	}
+	c.Persistence = persistence
 	c.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
 		FailoverVersionIncrement: 10,

@@ -4,6 +4,8 @@
 //
 // File mode keeps all state in DataDir/temporal.db (SQLite, WAL journal), so
 // workflows survive a restart; Ephemeral mode keeps everything in memory.
+// With Options.PostgresURL the server persists to PostgreSQL instead (see
+// postgres.go), e.g. to compare both in a benchmark.
 //
 // The server runs all services in this process with static membership (no
 // ringpop) and one history shard; the SQLite plugin uses a single connection,
@@ -59,8 +61,14 @@ const (
 
 // Options configures Start.
 type Options struct {
-	DataDir      string // SQLite database file DataDir/temporal.db (created with schema if absent); ignored when Ephemeral
-	Ephemeral    bool   // in-memory SQLite (tests, benchmarks)
+	DataDir   string // SQLite database file DataDir/temporal.db (created with schema if absent); ignored when Ephemeral or PostgresURL
+	Ephemeral bool   // in-memory SQLite (tests, benchmarks)
+	// PostgresURL, when set, persists to PostgreSQL instead of SQLite:
+	// "postgres://user[:password]@host[:port]/dbname[?sslmode=...]" (other
+	// query parameters are passed to the connection). The server uses dbname
+	// and dbname_visibility, creating them if missing and setting up or
+	// updating their schemas at every start. Not with Ephemeral.
+	PostgresURL  string
 	FrontendAddr string // host:port the frontend gRPC listens on, e.g. "127.0.0.1:7233"; "127.0.0.1:0" = pick a free port; "" = DefaultFrontendAddr
 	UIAddr       string // host:port of the Temporal Web UI; "" = no UI; port 0 = pick a free one
 	Namespace    string // registered at start (idempotently), default "default"
@@ -140,15 +148,26 @@ func Start(ctx context.Context, o Options) (_ *Server, retErr error) {
 	s.frontendAddr = fe.dialAddr()
 
 	// Storage.
-	var dbPath string
-	if !o.Ephemeral {
-		if dbPath, s.unlock, err = prepareDataDir(o.DataDir); err != nil {
+	var persistence config.Persistence
+	if o.PostgresURL != "" {
+		pg, err := preparePostgres(ctx, o)
+		if err != nil {
 			return nil, err
 		}
-	}
-	sqlCfg, err := prepareDatabase(dbPath, o)
-	if err != nil {
-		return nil, err
+		s.unlock = pg.unlock
+		persistence = pg.persistence
+	} else {
+		var dbPath string
+		if !o.Ephemeral {
+			if dbPath, s.unlock, err = prepareDataDir(o.DataDir); err != nil {
+				return nil, err
+			}
+		}
+		sqlCfg, err := prepareDatabase(dbPath, o)
+		if err != nil {
+			return nil, err
+		}
+		persistence = sqlitePersistence(sqlCfg)
 	}
 
 	// Server.
@@ -162,7 +181,7 @@ func Start(ctx context.Context, o Options) (_ *Server, retErr error) {
 	}
 	feHTTP := &listenAddr{bindIP: fe.bindIP, port: httpPort[0]}
 	s.httpAddr = feHTTP.dialAddr()
-	cfg := buildConfig(fe, feHTTP, sqlCfg, internalPorts)
+	cfg := buildConfig(fe, feHTTP, persistence, internalPorts)
 	serverOpts, err := s.serverOptions(cfg, fe)
 	if err != nil {
 		return nil, err
@@ -213,8 +232,12 @@ func (o *Options) normalize() error {
 	if o.Retention < 0 {
 		return fmt.Errorf("retention %v is negative", o.Retention)
 	}
-	if !o.Ephemeral && o.DataDir == "" {
-		return errors.New("data dir is required unless Ephemeral is set")
+	if o.PostgresURL != "" {
+		if o.Ephemeral {
+			return errors.New("options Ephemeral and PostgresURL exclude each other")
+		}
+	} else if !o.Ephemeral && o.DataDir == "" {
+		return errors.New("data dir is required unless Ephemeral or PostgresURL is set")
 	}
 	for name, typ := range o.SearchAttributes {
 		if name == "" {

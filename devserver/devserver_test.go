@@ -476,7 +476,7 @@ func TestServerFatalWhileStartingIsAnError(t *testing.T) {
 		t.Fatal(err)
 	}
 	ports[portHistory] = busyPort
-	cfg := buildConfig(fe, &listenAddr{bindIP: loopback, port: ports[numInternalPorts]}, sqlCfg, ports[:numInternalPorts])
+	cfg := buildConfig(fe, &listenAddr{bindIP: loopback, port: ports[numInternalPorts]}, sqlitePersistence(sqlCfg), ports[:numInternalPorts])
 	s := &Server{opts: o, phase: new(atomic.Int32)}
 	opts, err := s.serverOptions(cfg, fe)
 	if err != nil {

@@ -1,0 +1,37 @@
+package bench
+
+import (
+	"testing"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+)
+
+// The baseline runs the same updates, activities and timers as the shape it is given.
+func TestBaselineFollowsTheShape(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(Baseline, workflow.RegisterOptions{Name: "Baseline"})
+	calls := 0
+	env.RegisterActivityWithOptions(func() error { calls++; return nil }, activity.RegisterOptions{Name: "BaselineNoop"})
+	s := shape{Updates: 2, Activities: []int{1, 2, 1}, Timers: []int{1, 1, 0}}
+	for i := range s.Updates {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow("event", "u"+string(rune('0'+i)), &testsuite.TestUpdateCallback{
+				OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) },
+				OnComplete: func(_ any, err error) {
+					if err != nil {
+						t.Errorf("update: %v", err)
+					}
+				}}, map[string]any{"type": "x"})
+		}, 1)
+	}
+	env.ExecuteWorkflow("Baseline", s)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 4 {
+		t.Fatalf("%d activities, want 4", calls)
+	}
+}

@@ -1,0 +1,343 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+)
+
+// Config sizes a bench run.
+type Config struct {
+	Requests      int      `json:"requests"`       // lifecycles driven through the happy path
+	Concurrency   int      `json:"concurrency"`    // lifecycles at once
+	Open          int      `json:"open_requests"`  // booked requests kept open for the memory phase
+	SmallCache    int      `json:"small_cache"`    // the small sticky cache size
+	LatencyEvents int      `json:"latency_events"` // events per request in the latency phase
+	Persistence   []string `json:"persistence"`    // "sqlite", "postgres"
+	AdminDB       string   `json:"-"`
+	SkipSuite     bool     `json:"skip_suite"`
+	SkipMemory    bool     `json:"skip_memory"`
+}
+
+// DefaultConfig are the sizes of `make bench`.
+func DefaultConfig() Config {
+	return Config{Requests: 500, Concurrency: 32, Open: 10000, SmallCache: 100, LatencyEvents: 20, Persistence: []string{"sqlite", "postgres"}}
+}
+
+// Results is what bench/results.json holds.
+type Results struct {
+	GoVersion string         `json:"go_version"`
+	OS        string         `json:"os"`
+	Arch      string         `json:"arch"`
+	CPUs      int            `json:"cpus"`
+	Host      string         `json:"host"`
+	Started   time.Time      `json:"started"`
+	Seconds   float64        `json:"seconds"`
+	Config    Config         `json:"config"`
+	Runs      []Persistence  `json:"runs"`
+	Memory    []MemoryResult `json:"memory,omitempty"`
+	Suite     *SuiteResult   `json:"time_skipping_suite,omitempty"`
+}
+
+// Persistence is the results with one persistence of the embedded server.
+type Persistence struct {
+	Persistence string          `json:"persistence"`
+	Shape       shape           `json:"lifecycle_shape"`
+	Housecall   LifecycleResult `json:"housecall"`
+	Baseline    LifecycleResult `json:"baseline"`
+	// Ratio is housecall's time over the baseline's for the same lifecycles.
+	Ratio   float64         `json:"housecall_over_baseline"`
+	Latency []LatencyResult `json:"event_latency"`
+	Error   string          `json:"error,omitempty"`
+}
+
+// SuiteResult is the wall time of the time-skipping workflow tests.
+type SuiteResult struct {
+	Command string  `json:"command"`
+	Seconds float64 `json:"seconds"`
+	Tests   int     `json:"tests"`
+	Error   string  `json:"error,omitempty"`
+}
+
+// Run runs the bench, printing progress to progress.
+func Run(ctx context.Context, cfg Config, progress io.Writer) (*Results, error) {
+	say := func(format string, a ...any) { fmt.Fprintf(progress, format+"\n", a...) }
+	host, _ := os.Hostname()
+	res := &Results{GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), Host: host, Started: time.Now(), Config: cfg}
+	began := time.Now()
+	// Every run gets hours of its own far ahead, so bookings never collide.
+	hour := 0
+	slot := func() time.Time {
+		hour++
+		return time.Now().UTC().Truncate(time.Hour).Add(time.Duration(48+hour) * time.Hour)
+	}
+	for _, p := range cfg.Persistence {
+		say("== persistence %s", p)
+		r, err := runPersistence(ctx, cfg, p, slot, say)
+		if err != nil {
+			say("   %s failed: %v", p, err)
+			r.Error = err.Error()
+		}
+		res.Runs = append(res.Runs, r)
+	}
+	if !cfg.SkipMemory {
+		say("== memory per open request (%d booked requests, worker in its own process)", cfg.Open)
+		m, err := runMemory(ctx, cfg, slot, say)
+		if err != nil {
+			return res, fmt.Errorf("memory: %w", err)
+		}
+		res.Memory = m
+	}
+	if !cfg.SkipSuite {
+		say("== time-skipping workflow test suite")
+		res.Suite = runSuite(ctx)
+	}
+	res.Seconds = time.Since(began).Seconds()
+	return res, nil
+}
+
+func runPersistence(ctx context.Context, cfg Config, p string, slot func() time.Time, say func(string, ...any)) (Persistence, error) {
+	out := Persistence{Persistence: p}
+	e, err := startEnv(ctx, envOptions{persistence: p, adminDB: cfg.AdminDB, inProcess: true, queue: "housecall-bench"})
+	if err != nil {
+		return out, err
+	}
+	defer e.close()
+
+	// One lifecycle first, to read its shape from the history (and warm up).
+	first := fmt.Sprintf("BENCH-%s-SHAPE", p)
+	if _, err := e.happyPath(ctx, first, slot()); err != nil {
+		return out, err
+	}
+	if out.Shape, err = e.measureShape(ctx, first); err != nil {
+		return out, err
+	}
+	say("   one lifecycle: %d updates, %d activities, %d timers, %d history events",
+		out.Shape.Updates, out.Shape.total(out.Shape.Activities), out.Shape.total(out.Shape.Timers), out.Shape.Events)
+
+	slots := make([]time.Time, cfg.Requests)
+	for i := range slots {
+		slots[i] = slot()
+	}
+	say("   housecall: %d lifecycles, %d at once, through the HTTP API", cfg.Requests, cfg.Concurrency)
+	var steps atomic.Int64
+	took, failed, err := runConcurrently(ctx, cfg.Requests, cfg.Concurrency, func(done int) { say("     %d/%d", done, cfg.Requests) },
+		func(ctx context.Context, i int) error {
+			v, err := e.happyPath(ctx, fmt.Sprintf("BENCH-%s-%d", p, i), slots[i])
+			steps.Add(v.Seq)
+			return err
+		})
+	out.Housecall = lifecycle(cfg, took, failed, float64(steps.Load()), float64(out.Shape.Events))
+	if err != nil {
+		return out, err
+	}
+	say("   housecall: %.1f lifecycles/s (%.1f s)", out.Housecall.LifecyclesPerSec, took.Seconds())
+
+	say("   baseline: %d lifecycles of a logic-free workflow of the same shape, through the Temporal client", cfg.Requests)
+	took, failed, err = runConcurrently(ctx, cfg.Requests, cfg.Concurrency, func(done int) { say("     %d/%d", done, cfg.Requests) },
+		func(ctx context.Context, i int) error {
+			return e.baselineLifecycle(ctx, fmt.Sprintf("BASELINE-%s-%d", p, i), out.Shape)
+		})
+	out.Baseline = lifecycle(cfg, took, failed, 0, 0)
+	if err != nil {
+		return out, err
+	}
+	if out.Baseline.Seconds > 0 {
+		out.Ratio = out.Housecall.Seconds / out.Baseline.Seconds
+	}
+	say("   baseline: %.1f lifecycles/s (%.1f s); housecall/baseline = %.2f", out.Baseline.LifecyclesPerSec, took.Seconds(), out.Ratio)
+
+	for _, c := range []int{1, 32} {
+		n := cfg.LatencyEvents
+		if c == 1 {
+			n = cfg.LatencyEvents * 10
+		}
+		say("   event latency at %d concurrent request(s), %d events each", c, n)
+		l, err := e.latency(ctx, fmt.Sprintf("LAT-%s-%d", p, c), c, n, func(int) time.Time { return slot() })
+		if err != nil {
+			return out, err
+		}
+		say("     p50 %.1f ms, p95 %.1f ms, p99 %.1f ms", l.P50, l.P95, l.P99)
+		out.Latency = append(out.Latency, l)
+	}
+	return out, nil
+}
+
+func lifecycle(cfg Config, took time.Duration, failed int, steps, events float64) LifecycleResult {
+	s := took.Seconds()
+	r := LifecycleResult{Requests: cfg.Requests, Concurrency: cfg.Concurrency, Seconds: s, Failures: failed}
+	if s > 0 {
+		r.LifecyclesPerSec = float64(cfg.Requests-failed) / s
+		r.StepsPerSec = steps / s
+		r.HistoryEventsPerSec = events * float64(cfg.Requests) / s
+	}
+	return r
+}
+
+// runMemory keeps cfg.Open requests booked and waiting on their timers and
+// measures a worker process holding them: with the SDK's default sticky
+// cache, and with a small one after every request went through it.
+func runMemory(ctx context.Context, cfg Config, slot func() time.Time, say func(string, ...any)) ([]MemoryResult, error) {
+	e, err := startEnv(ctx, envOptions{persistence: "sqlite", adminDB: cfg.AdminDB, queue: "housecall-mem"})
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	o := ProbeOptions{Temporal: e.srv.FrontendAddr(), Namespace: e.srv.Namespace(), Queue: e.queue, DB: e.dbURL}
+	var out []MemoryResult
+
+	p, err := startProbe(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	before, err := p.stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slots := make([]time.Time, cfg.Open)
+	for i := range slots {
+		slots[i] = slot()
+	}
+	say("   booking %d requests (default sticky cache)", cfg.Open)
+	if _, _, err := runConcurrently(ctx, cfg.Open, cfg.Concurrency, func(done int) { say("     %d/%d", done, cfg.Open) },
+		func(ctx context.Context, i int) error {
+			id := fmt.Sprintf("OPEN-%d", i)
+			body := newRequest(id)
+			body["preferred"] = map[string]any{"start": slots[i], "end": slots[i].Add(time.Hour)}
+			if _, err := e.call(ctx, "callcentre", http.MethodPost, "/v1/requests", body); err != nil {
+				return err
+			}
+			v, err := e.event(ctx, "callcentre", id, map[string]any{"type": "triaged", "category": "quality"})
+			if err == nil && v.Status != "scheduled" {
+				err = fmt.Errorf("%s not booked: %s", id, v.Status)
+			}
+			return err
+		}); err != nil {
+		_ = p.stop()
+		return nil, err
+	}
+	after, err := p.stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, MemoryResult{Cache: 10000, Open: cfg.Open, Before: before, After: after,
+		RSSPerRequestKB: perRequest(before.RSS, after.RSS, cfg.Open), HeapPerRequestKB: perRequest(before.HeapAlloc, after.HeapAlloc, cfg.Open)})
+	say("     %.1f KB heap, %.1f KB RSS per open request", out[0].HeapPerRequestKB, out[0].RSSPerRequestKB)
+	if err := p.stop(); err != nil {
+		return nil, err
+	}
+
+	o.Cache = cfg.SmallCache
+	if p, err = startProbe(ctx, o); err != nil {
+		return nil, err
+	}
+	defer func() { _ = p.stop() }()
+	if before, err = p.stats(ctx); err != nil {
+		return nil, err
+	}
+	say("   every open request through a worker with a sticky cache of %d", cfg.SmallCache)
+	if _, _, err := runConcurrently(ctx, cfg.Open, cfg.Concurrency, func(done int) { say("     %d/%d", done, cfg.Open) },
+		func(ctx context.Context, i int) error {
+			_, err := e.event(ctx, "callcentre", fmt.Sprintf("OPEN-%d", i), map[string]any{"type": "customer_unreachable"})
+			return err
+		}); err != nil {
+		return nil, err
+	}
+	if after, err = p.stats(ctx); err != nil {
+		return nil, err
+	}
+	m := MemoryResult{Cache: cfg.SmallCache, Open: cfg.Open, Before: before, After: after,
+		RSSPerRequestKB: perRequest(before.RSS, after.RSS, cfg.Open), HeapPerRequestKB: perRequest(before.HeapAlloc, after.HeapAlloc, cfg.Open)}
+	say("     %.2f KB heap, %.2f KB RSS per open request", m.HeapPerRequestKB, m.RSSPerRequestKB)
+	return append(out, m), nil
+}
+
+// runSuite times the workflow package's tests (time-skipping, replay).
+func runSuite(ctx context.Context) *SuiteResult {
+	r := &SuiteResult{Command: "go test -count=1 -v ./workflows/"}
+	root, err := moduleRoot()
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-v", "./workflows/")
+	cmd.Dir = root
+	start := time.Now()
+	b, err := cmd.CombinedOutput()
+	r.Seconds = time.Since(start).Seconds()
+	r.Tests = strings.Count(string(b), "--- PASS")
+	if err != nil {
+		r.Error = err.Error()
+	}
+	return r
+}
+
+func moduleRoot() (string, error) {
+	b, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w (run from the repository)", err)
+	}
+	mod := strings.TrimSpace(string(b))
+	if mod == "" || mod == os.DevNull {
+		return "", fmt.Errorf("not inside the housecall module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// Write saves the results as JSON.
+func (r *Results) Write(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// Table prints the results for people, beside the targets.
+func (r *Results) Table(w io.Writer) {
+	fmt.Fprintf(w, "\nhousecall bench — %s, %s/%s, %d CPUs, %s (%.0f s)\n\n", r.GoVersion, r.OS, r.Arch, r.CPUs, r.Started.Format(time.RFC3339), r.Seconds)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "persistence\tlifecycles/s\tsteps/s\thistory ev/s\tbaseline lc/s\thousecall/baseline (≤1.3)\tp50/p95/p99 ms @1\tp50/p95/p99 ms @32 (p99≤100)")
+	for _, p := range r.Runs {
+		lat := func(c int) string {
+			for _, l := range p.Latency {
+				if l.Concurrency == c {
+					return fmt.Sprintf("%.1f/%.1f/%.1f", l.P50, l.P95, l.P99)
+				}
+			}
+			return "-"
+		}
+		if p.Error != "" {
+			fmt.Fprintf(tw, "%s\tfailed: %s\n", p.Persistence, p.Error)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%.0f\t%.0f\t%.1f\t%.2f\t%s\t%s\n", p.Persistence, p.Housecall.LifecyclesPerSec, p.Housecall.StepsPerSec,
+			p.Housecall.HistoryEventsPerSec, p.Baseline.LifecyclesPerSec, p.Ratio, lat(1), lat(32))
+	}
+	_ = tw.Flush()
+	if len(r.Memory) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "sticky cache\topen requests\tworker heap KB/request (≤20 small)\tworker RSS KB/request\tworker RSS MB after")
+		for _, m := range r.Memory {
+			fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.2f\t%.0f\n", m.Cache, m.Open, m.HeapPerRequestKB, m.RSSPerRequestKB, float64(m.After.RSS)/(1<<20))
+		}
+		_ = tw.Flush()
+	}
+	if s := r.Suite; s != nil {
+		fmt.Fprintf(w, "\ntime-skipping suite: %d tests in %.1f s (%s)%s\n", s.Tests, s.Seconds, s.Command, map[bool]string{true: " — " + s.Error, false: ""}[s.Error != ""])
+	}
+}

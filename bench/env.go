@@ -1,0 +1,241 @@
+// Package bench measures housecall: lifecycle throughput against a baseline
+// workflow with the same signals, activities and timers, event latency
+// through the HTTP API, memory per open request in a worker process, and the
+// wall time of the time-skipping test suite. `make bench` runs it through
+// `housecall bench`; results go to stdout as a table and to a JSON file.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	"github.com/housecall/housecall/activities"
+	"github.com/housecall/housecall/config"
+	"github.com/housecall/housecall/devserver"
+	"github.com/housecall/housecall/internal/logging"
+	"github.com/housecall/housecall/sop"
+	"github.com/housecall/housecall/starter"
+	"github.com/housecall/housecall/store"
+	"github.com/housecall/housecall/worker"
+	"github.com/housecall/housecall/workflows"
+)
+
+// engineers is the bench roster: enough engineers that bookings do not
+// collide (every request also gets its own hour).
+const (
+	engineers = 50
+	region    = "bench"
+)
+
+// env is one running housecall: embedded Temporal, a fresh database, the API
+// on a loopback HTTP server, and (optionally) an in-process worker.
+type env struct {
+	srv      *devserver.Server
+	temporal client.Client
+	store    *store.Store
+	dbURL    string
+	dropDB   func()
+	api      *httptest.Server
+	http     *http.Client
+	worker   sdkworker.Worker
+	queue    string
+	tokens   map[string]string
+	log      *zap.Logger
+}
+
+type envOptions struct {
+	persistence string // "sqlite" or "postgres"
+	adminDB     string // PostgreSQL server for the bench databases
+	inProcess   bool   // run the worker in this process
+	queue       string
+}
+
+func randomName(prefix string) string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// createDB makes an empty database on the admin server and a dropper.
+func createDB(ctx context.Context, adminURL, name string) (string, func(), error) {
+	cfg, err := pgx.ParseConfig(adminURL)
+	if err != nil {
+		return "", nil, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return "", nil, fmt.Errorf("PostgreSQL at %s:%d: %w", cfg.Host, cfg.Port, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", nil, err
+	}
+	userinfo := cfg.User
+	if cfg.Password != "" {
+		userinfo += ":" + cfg.Password
+	}
+	url := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", userinfo, cfg.Host, cfg.Port, name)
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if c, err := pgx.ConnectConfig(ctx, cfg); err == nil {
+			defer c.Close(ctx)
+			for _, n := range []string{name, name + "_visibility"} {
+				_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+n+" WITH (FORCE)")
+			}
+		}
+	}
+	return url, drop, nil
+}
+
+func startEnv(ctx context.Context, o envOptions) (*env, error) {
+	e := &env{queue: o.queue, log: zap.NewNop(), tokens: map[string]string{}}
+	ok := false
+	defer func() {
+		if !ok {
+			e.close()
+		}
+	}()
+	var err error
+	e.dbURL, e.dropDB, err = createDB(ctx, o.adminDB, randomName("housecall_bench_"))
+	if err != nil {
+		return nil, fmt.Errorf("bench database: %w", err)
+	}
+	if _, err := store.Migrate(ctx, e.dbURL, nil); err != nil {
+		return nil, err
+	}
+	if e.store, err = store.Open(ctx, e.dbURL); err != nil {
+		return nil, err
+	}
+	so := devserver.Options{Ephemeral: true, FrontendAddr: "127.0.0.1:0", SearchAttributes: workflows.SearchAttributeTypes()}
+	if o.persistence == "postgres" {
+		tdb, drop, err := createDB(ctx, o.adminDB, randomName("housecall_bench_temporal_"))
+		if err != nil {
+			return nil, err
+		}
+		prev := e.dropDB
+		e.dropDB = func() { prev(); drop() }
+		so.Ephemeral = false
+		so.DataDir = ""
+		setPostgres(&so, tdb)
+	}
+	if e.srv, err = devserver.Start(ctx, so); err != nil {
+		return nil, fmt.Errorf("embedded Temporal (%s): %w", o.persistence, err)
+	}
+	if e.temporal, err = client.DialContext(ctx, client.Options{HostPort: e.srv.FrontendAddr(), Namespace: e.srv.Namespace(), Logger: logging.Temporal(e.log)}); err != nil {
+		return nil, err
+	}
+	if err := worker.Setup(ctx, e.temporal, e.srv.Namespace()); err != nil {
+		return nil, err
+	}
+	if o.inProcess {
+		e.worker = worker.New(e.temporal, e.queue, &activities.Activities{Store: e.store, Temporal: e.temporal, Log: e.log}, sdkworker.Options{})
+		registerBaseline(e.worker)
+		if err := e.worker.Start(); err != nil {
+			return nil, err
+		}
+	}
+
+	var toks []config.Token
+	add := func(who string, role sop.Role, subject string) {
+		t := randomName("bench-")
+		toks = append(toks, config.Token{Token: t, Role: role, Subject: subject})
+		e.tokens[who] = t
+	}
+	add("callcentre", sop.RoleCallCentre, "")
+	for i := range engineers {
+		id := fmt.Sprintf("EB-%02d", i)
+		add("engineer:"+id, sop.RoleEngineer, id)
+		if _, err := e.store.UpsertEngineer(ctx, store.Engineer{ID: id, Name: id, Region: region, TravelMinutes: 0, Active: true}); err != nil {
+			return nil, err
+		}
+	}
+	p := sop.DefaultPolicy()
+	api := &starter.Server{Temporal: e.temporal, Store: e.store, TaskQueue: e.queue, Policy: func(time.Time) sop.Policy { return p }, Tokens: toks, Log: e.log}
+	e.api = httptest.NewServer(api.Handler())
+	e.http = &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{
+		MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	}}
+	ok = true
+	return e, nil
+}
+
+func (e *env) close() {
+	if e.api != nil {
+		e.api.Close()
+	}
+	if e.worker != nil {
+		e.worker.Stop()
+	}
+	if e.temporal != nil {
+		e.temporal.Close()
+	}
+	if e.srv != nil {
+		_ = e.srv.Stop()
+	}
+	if e.store != nil {
+		e.store.Close()
+	}
+	if e.dropDB != nil {
+		e.dropDB()
+	}
+}
+
+func (e *env) client(who string) *starter.Client {
+	return &starter.Client{BaseURL: e.api.URL, Token: e.tokens[who], HTTP: e.http}
+}
+
+// view is the part of a request's state the bench reads.
+type view struct {
+	ID       string `json:"id"`
+	Status   string `json:"status"`
+	Engineer string `json:"engineer"`
+	Seq      int64  `json:"seq"`
+}
+
+// call posts body to path as who and decodes the state it answers.
+func (e *env) call(ctx context.Context, who, method, path string, body any) (view, error) {
+	var b []byte
+	if body != nil {
+		b, _ = json.Marshal(body)
+	}
+	res, err := e.client(who).Do(ctx, method, path, b, nil)
+	if err != nil {
+		return view{}, err
+	}
+	if err := res.Err(); err != nil {
+		return view{}, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	var v view
+	if err := json.Unmarshal(res.Body, &v); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+func (e *env) event(ctx context.Context, who, id string, ev map[string]any) (view, error) {
+	return e.call(ctx, who, http.MethodPost, "/v1/requests/"+id+"/events", ev)
+}
+
+// newRequest is a request body for the bench region.
+func newRequest(id string) map[string]any {
+	return map[string]any{
+		"id":       id,
+		"customer": map[string]any{"name": "Bench Customer", "phone": "13800138000", "address": "1 Bench Road", "region": region},
+		"product":  map[string]any{"model": "BM-1", "purchase_date": time.Now().AddDate(0, -3, 0).Format("2006-01-02")},
+		"symptoms": "does not start",
+	}
+}

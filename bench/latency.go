@@ -1,0 +1,99 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// LatencyResult is the time from POST …/events until GET /v1/requests/{id}
+// shows the new state, in milliseconds.
+type LatencyResult struct {
+	Concurrency int     `json:"concurrency"`
+	Samples     int     `json:"samples"`
+	P50         float64 `json:"p50_ms"`
+	P95         float64 `json:"p95_ms"`
+	P99         float64 `json:"p99_ms"`
+	Max         float64 `json:"max_ms"`
+}
+
+// enRoute prepares a booked request whose engineer has left: it takes
+// `delayed` events again and again (R5.3), each a full step of the workflow.
+func (e *env) enRoute(ctx context.Context, id string, slot time.Time) (string, error) {
+	if _, err := e.call(ctx, "callcentre", http.MethodPost, "/v1/requests", newRequest(id)); err != nil {
+		return "", err
+	}
+	if _, err := e.event(ctx, "callcentre", id, map[string]any{"type": "triaged", "category": "quality"}); err != nil {
+		return "", err
+	}
+	v, err := e.event(ctx, "callcentre", id, map[string]any{"type": "appointment_requested", "start": slot, "end": slot.Add(time.Hour)})
+	if err != nil {
+		return "", err
+	}
+	eng := "engineer:" + v.Engineer
+	if _, err := e.event(ctx, eng, id, map[string]any{"type": "departed"}); err != nil {
+		return "", err
+	}
+	return eng, nil
+}
+
+// latency measures event latency with c requests sent events at once.
+func (e *env) latency(ctx context.Context, prefix string, c, perRequest int, slot func(int) time.Time) (LatencyResult, error) {
+	type target struct{ id, eng string }
+	targets := make([]target, c)
+	for i := range c {
+		id := fmt.Sprintf("%s-%d", prefix, i)
+		eng, err := e.enRoute(ctx, id, slot(i))
+		if err != nil {
+			return LatencyResult{}, err
+		}
+		targets[i] = target{id, eng}
+	}
+	var (
+		mu       sync.Mutex
+		samples  []time.Duration
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for _, tg := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range perRequest {
+				start := time.Now()
+				v, err := e.event(ctx, tg.eng, tg.id, map[string]any{"type": "delayed", "minutes": 1, "reason": "bench"})
+				if err == nil {
+					for {
+						var got view
+						if got, err = e.call(ctx, "callcentre", http.MethodGet, "/v1/requests/"+tg.id, nil); err != nil || got.Seq >= v.Seq {
+							break
+						}
+					}
+				}
+				d := time.Since(start)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				samples = append(samples, d)
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return LatencyResult{}, firstErr
+	}
+	slices.Sort(samples)
+	q := func(p float64) float64 {
+		i := int(p*float64(len(samples)-1) + 0.5)
+		return float64(samples[i]) / float64(time.Millisecond)
+	}
+	return LatencyResult{Concurrency: c, Samples: len(samples), P50: q(0.50), P95: q(0.95), P99: q(0.99), Max: q(1)}, nil
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/housecall/housecall/bench"
+	"github.com/housecall/housecall/store/storetest"
+)
+
+func newBenchCmd() *cobra.Command {
+	def := bench.DefaultConfig()
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure lifecycle throughput, the cost over a bare Temporal baseline, event latency and memory per open request",
+		Long: `Runs everything in this process against the embedded Temporal server and a fresh PostgreSQL
+database (dropped afterwards): N service requests through the whole happy path over the HTTP API,
+a logic-free baseline workflow of the same shape, event latency at 1 and 32 concurrent requests,
+the memory of a worker process holding 10,000 booked requests (default and small sticky cache), and
+the wall time of the time-skipping test suite. Prints a table; writes JSON to --out.
+The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local postgres database).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := def
+			cfg.Requests, _ = cmd.Flags().GetInt("requests")
+			cfg.Concurrency, _ = cmd.Flags().GetInt("concurrency")
+			cfg.Open, _ = cmd.Flags().GetInt("open")
+			cfg.SmallCache, _ = cmd.Flags().GetInt("small-cache")
+			cfg.LatencyEvents, _ = cmd.Flags().GetInt("latency-events")
+			cfg.SkipSuite, _ = cmd.Flags().GetBool("skip-suite")
+			cfg.SkipMemory = cfg.Open == 0
+			p, _ := cmd.Flags().GetString("persistence")
+			cfg.Persistence = strings.Split(p, ",")
+			cfg.AdminDB = storetest.AdminURL()
+			if cfg.Requests < 1 || cfg.Concurrency < 1 {
+				return fmt.Errorf("--requests and --concurrency must be positive")
+			}
+			out, _ := cmd.Flags().GetString("out")
+			res, err := bench.Run(cmd.Context(), cfg, cmd.ErrOrStderr())
+			if res != nil {
+				res.Table(cmd.OutOrStdout())
+				if out != "" {
+					if werr := res.Write(out); werr != nil {
+						return werr
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "\nresults written to %s\n", out)
+				}
+			}
+			return err
+		},
+	}
+	cmd.Flags().Int("requests", def.Requests, "service requests driven through the happy path")
+	cmd.Flags().Int("concurrency", def.Concurrency, "lifecycles at once")
+	cmd.Flags().Int("open", def.Open, "booked requests kept open for the memory phase (0: skip it)")
+	cmd.Flags().Int("small-cache", def.SmallCache, "the small sticky workflow cache size")
+	cmd.Flags().Int("latency-events", def.LatencyEvents, "events per request at 32 concurrent requests (ten times as many at 1)")
+	cmd.Flags().String("persistence", strings.Join(def.Persistence, ","), "embedded server persistence to measure: sqlite, postgres")
+	cmd.Flags().Bool("skip-suite", false, "do not time the workflow test suite")
+	cmd.Flags().String("out", "bench/results.json", "write the results as JSON here")
+	return cmd
+}
+
+// newBenchWorkerCmd is the worker process the memory phase measures.
+func newBenchWorkerCmd() *cobra.Command {
+	var o bench.ProbeOptions
+	cmd := &cobra.Command{
+		Use:    "bench-worker",
+		Short:  "The worker process of `housecall bench`'s memory phase",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bench.RunProbe(cmd.Context(), o); err != nil {
+				fmt.Fprintln(os.Stderr, "bench-worker:", err)
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.Temporal, "temporal", "", "Temporal frontend")
+	cmd.Flags().StringVar(&o.Namespace, "namespace", "default", "namespace")
+	cmd.Flags().StringVar(&o.Queue, "queue", "", "task queue")
+	cmd.Flags().StringVar(&o.DB, "db", "", "database URL")
+	cmd.Flags().IntVar(&o.Cache, "cache", 0, "sticky workflow cache size (0: the SDK's default)")
+	return cmd
+}
