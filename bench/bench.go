@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,20 +208,8 @@ func runMemory(ctx context.Context, cfg Config, slot func() time.Time, say func(
 		slots[i] = slot()
 	}
 	say("   booking %d requests (default sticky cache)", cfg.Open)
-	if _, _, err := runConcurrently(ctx, cfg.Open, cfg.Concurrency, func(done int) { say("     %d/%d", done, cfg.Open) },
-		func(ctx context.Context, i int) error {
-			id := fmt.Sprintf("OPEN-%d", i)
-			body := newRequest(id)
-			body["preferred"] = map[string]any{"start": slots[i], "end": slots[i].Add(time.Hour)}
-			if _, err := e.call(ctx, "callcentre", http.MethodPost, "/v1/requests", body); err != nil {
-				return err
-			}
-			v, err := e.event(ctx, "callcentre", id, map[string]any{"type": "triaged", "category": "quality"})
-			if err == nil && v.Status != "scheduled" {
-				err = fmt.Errorf("%s not booked: %s", id, v.Status)
-			}
-			return err
-		}); err != nil {
+	if _, _, err := runConcurrently(ctx, cfg.Open, 2*cfg.Concurrency, func(done int) { say("     %d/%d", done, cfg.Open) },
+		func(ctx context.Context, i int) error { return e.openRequest(ctx, fmt.Sprintf("OPEN-%d", i), slots[i]) }); err != nil {
 		_ = p.stop()
 		return nil, err
 	}
@@ -245,10 +232,12 @@ func runMemory(ctx context.Context, cfg Config, slot func() time.Time, say func(
 	if before, err = p.stats(ctx); err != nil {
 		return nil, err
 	}
-	say("   every open request through a worker with a sticky cache of %d", cfg.SmallCache)
-	if _, _, err := runConcurrently(ctx, cfg.Open, cfg.Concurrency, func(done int) { say("     %d/%d", done, cfg.Open) },
+	// Enough requests through it that the small cache is full many times over.
+	touch := min(cfg.Open, 20*cfg.SmallCache)
+	say("   %d open requests through a worker with a sticky cache of %d", touch, cfg.SmallCache)
+	if _, _, err := runConcurrently(ctx, touch, 2*cfg.Concurrency, func(done int) { say("     %d/%d", done, touch) },
 		func(ctx context.Context, i int) error {
-			_, err := e.event(ctx, "callcentre", fmt.Sprintf("OPEN-%d", i), map[string]any{"type": "customer_unreachable"})
+			_, err := e.update(ctx, fmt.Sprintf("OPEN-%d", i*cfg.Open/touch), map[string]any{"type": "customer_unreachable"})
 			return err
 		}); err != nil {
 		return nil, err

@@ -2,11 +2,17 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
 	"sync"
 	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/housecall/housecall/sop"
+	"github.com/housecall/housecall/workflows"
 )
 
 // LatencyResult is the time from POST …/events until GET /v1/requests/{id}
@@ -96,4 +102,41 @@ func (e *env) latency(ctx context.Context, prefix string, c, perRequest int, slo
 		return float64(samples[i]) / float64(time.Millisecond)
 	}
 	return LatencyResult{Concurrency: c, Samples: len(samples), P50: q(0.50), P95: q(0.95), P99: q(0.99), Max: q(1)}, nil
+}
+
+// openRequest starts a request and books it straight through the Temporal
+// client (the memory phase needs many, fast): it then waits on its timers.
+func (e *env) openRequest(ctx context.Context, id string, slot time.Time) error {
+	req := sop.Request{}
+	b, _ := json.Marshal(newRequest(id))
+	if err := json.Unmarshal(b, &req); err != nil {
+		return err
+	}
+	req.Preferred = &sop.Window{Start: slot, End: slot.Add(time.Hour)}
+	if _, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: e.queue}, workflows.WorkflowName,
+		workflows.Input{Request: req, Policy: sop.DefaultPolicy()}); err != nil {
+		return err
+	}
+	v, err := e.update(ctx, id, map[string]any{"type": "triaged", "category": "quality"})
+	if err == nil && v.Status != sop.StatusScheduled {
+		err = fmt.Errorf("%s not booked: %s", id, v.Status)
+	}
+	return err
+}
+
+// update sends an event as the call centre through the Temporal client.
+func (e *env) update(ctx context.Context, id string, fields map[string]any) (workflows.View, error) {
+	var ev sop.Event
+	b, _ := json.Marshal(fields)
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return workflows.View{}, err
+	}
+	ev.Actor = sop.Actor{Role: sop.RoleCallCentre}
+	h, err := e.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: workflows.UpdateEvent,
+		Args: []any{ev}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	var v workflows.View
+	if err == nil {
+		err = h.Get(ctx, &v)
+	}
+	return v, err
 }

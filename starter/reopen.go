@@ -34,13 +34,7 @@ func (s *Server) reopenForComplaint(ctx context.Context, id, endedRunID string, 
 	}, workflows.WorkflowName, workflows.Input{Request: state.Request, Policy: state.Policy, Resume: &state, PreviousRunID: endedRunID})
 	handle, err := s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			WorkflowID:   id,
-			UpdateID:     updateID,
-			UpdateName:   workflows.UpdateEvent,
-			Args:         []any{ev},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
+		UpdateOptions:          eventUpdate(id, updateID, ev),
 	})
 	if err == nil {
 		err = handle.Get(ctx, &v)

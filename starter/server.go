@@ -530,13 +530,7 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request, p principal, 
 // it now, 403 for an engineer not assigned, 404 for no such request.
 func (s *Server) sendEvent(ctx context.Context, id string, ev sop.Event, updateID string) (workflows.View, int, string) {
 	var v workflows.View
-	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   id,
-		UpdateID:     updateID,
-		UpdateName:   workflows.UpdateEvent,
-		Args:         []any{ev},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
+	handle, err := s.Temporal.UpdateWorkflow(ctx, eventUpdate(id, updateID, ev))
 	if err == nil {
 		err = handle.Get(ctx, &v)
 	}
@@ -570,6 +564,17 @@ func (s *Server) sendEvent(ctx context.Context, id string, ev sop.Event, updateI
 		return v, http.StatusGatewayTimeout, "the request's workflow did not answer in time; the event may still be applied (retry with the same Idempotency-Key)"
 	}
 	return v, http.StatusBadGateway, "cannot deliver the event: " + err.Error()
+}
+
+// eventUpdate is the update that delivers an event, waiting for its answer.
+func eventUpdate(id, updateID string, ev sop.Event) client.UpdateWorkflowOptions {
+	return client.UpdateWorkflowOptions{
+		WorkflowID:   id,
+		UpdateID:     updateID,
+		UpdateName:   workflows.UpdateEvent,
+		Args:         []any{ev},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	}
 }
 
 // rejectionMessage is the workflow's reason without the SDK's decoration.

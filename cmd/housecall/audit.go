@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,29 +25,17 @@ time, kind, actor and rule — and judges each rule met, breached or not applica
 --json prints the raw Temporal event history. Uses the auditor's token (client.as auditor in dev).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("client.as") {
-				_ = cmd.Flags().Set("client.as", "auditor")
-			}
-			c, err := apiClient(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := cmdContext(cmd)
-			defer cancel()
+			asAuditor(cmd)
 			asJSON, _ := cmd.Flags().GetBool("json")
 			path := "/v1/requests/" + url.PathEscape(args[0])
 			if asJSON {
-				res, err := c.Get(ctx, path+"/history")
-				if err != nil {
-					return err
-				}
-				return answer(cmd, res, nil)
+				return callAPI(cmd, func(ctx context.Context, c *starter.Client) (starter.Response, error) {
+					return c.Get(ctx, path+"/history")
+				}, nil)
 			}
-			res, err := c.Get(ctx, path+"/timeline")
-			if err != nil {
-				return err
-			}
-			return answer(cmd, res, func(w io.Writer) error {
+			return callAPI(cmd, func(ctx context.Context, c *starter.Client) (starter.Response, error) {
+				return c.Get(ctx, path+"/timeline")
+			}, func(w io.Writer, res starter.Response) error {
 				var tl audit.Report
 				if err := json.Unmarshal(res.Body, &tl); err != nil {
 					return err
@@ -65,9 +54,7 @@ compiled into this housecall. "replays" means a worker of this version can carry
 otherwise a rule was changed without workflow.GetVersion and running requests would break.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("client.as") {
-				_ = cmd.Flags().Set("client.as", "auditor")
-			}
+			asAuditor(cmd)
 			c, err := apiClient(cmd)
 			if err != nil {
 				return err
@@ -110,6 +97,13 @@ otherwise a rule was changed without workflow.GetVersion and running requests wo
 		},
 	})
 	return cmd
+}
+
+// asAuditor makes the dev client act as the auditor unless told otherwise.
+func asAuditor(cmd *cobra.Command) {
+	if !cmd.Flags().Changed("client.as") {
+		_ = cmd.Flags().Set("client.as", "auditor")
+	}
 }
 
 func printReport(w io.Writer, id string, r audit.Report) {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,6 +40,17 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 				return fmt.Errorf("--requests and --concurrency must be positive")
 			}
 			out, _ := cmd.Flags().GetString("out")
+			if prof, _ := cmd.Flags().GetString("cpuprofile"); prof != "" {
+				f, err := os.Create(prof)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			res, err := bench.Run(cmd.Context(), cfg, cmd.ErrOrStderr())
 			if res != nil {
 				res.Table(cmd.OutOrStdout())
@@ -60,6 +72,7 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 	cmd.Flags().String("persistence", strings.Join(def.Persistence, ","), "embedded server persistence to measure: sqlite, postgres")
 	cmd.Flags().Bool("skip-suite", false, "do not time the workflow test suite")
 	cmd.Flags().String("out", "bench/results.json", "write the results as JSON here")
+	cmd.Flags().String("cpuprofile", "", "write a CPU profile of the whole run (server, worker, API) here")
 	return cmd
 }
 

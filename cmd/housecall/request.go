@@ -55,6 +55,41 @@ func answer(cmd *cobra.Command, res starter.Response, human func(io.Writer) erro
 	return human(out)
 }
 
+// callAPI is every client command: a client for the configured API and
+// token, one call, and its answer printed (raw with --json, else by human).
+func callAPI(cmd *cobra.Command, call func(context.Context, *starter.Client) (starter.Response, error), human func(io.Writer, starter.Response) error) error {
+	c, err := apiClient(cmd)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := cmdContext(cmd)
+	defer cancel()
+	res, err := call(ctx, c)
+	if err != nil {
+		return err
+	}
+	var print func(io.Writer) error
+	if human != nil {
+		print = func(w io.Writer) error { return human(w, res) }
+	}
+	return answer(cmd, res, print)
+}
+
+// showView prints a request's state answered by the API, after a lead line.
+func showView(lead func(workflows.View, starter.Response) string) func(io.Writer, starter.Response) error {
+	return func(w io.Writer, res starter.Response) error {
+		var v workflows.View
+		if err := json.Unmarshal(res.Body, &v); err != nil {
+			return err
+		}
+		if lead != nil {
+			fmt.Fprintln(w, lead(v, res))
+		}
+		printView(w, v)
+		return nil
+	}
+}
+
 func newRequestCmd() *cobra.Command {
 	req := &cobra.Command{
 		Use:   "request",
@@ -83,29 +118,13 @@ func newRequestCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := apiClient(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := cmdContext(cmd)
-			defer cancel()
-			res, err := c.CreateRequest(ctx, b)
-			if err != nil {
-				return err
-			}
-			return answer(cmd, res, func(w io.Writer) error {
-				var v workflows.View
-				if err := json.Unmarshal(res.Body, &v); err != nil {
-					return err
-				}
-				if res.Status == 200 {
-					fmt.Fprintf(w, "request %s exists already (one request, one workflow: R1.3)\n", v.ID)
-				} else {
-					fmt.Fprintf(w, "created request %s\n", v.ID)
-				}
-				printView(w, v)
-				return nil
-			})
+			return callAPI(cmd, func(ctx context.Context, c *starter.Client) (starter.Response, error) { return c.CreateRequest(ctx, b) },
+				showView(func(v workflows.View, res starter.Response) string {
+					if res.Status == 200 {
+						return fmt.Sprintf("request %s exists already (one request, one workflow: R1.3)", v.ID)
+					}
+					return "created request " + v.ID
+				}))
 		},
 	}
 	create.Flags().StringP("file", "f", "", "request body (JSON, contract.md R1.1)")
@@ -115,24 +134,9 @@ func newRequestCmd() *cobra.Command {
 		Short: "Show a request's live state",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := cmdContext(cmd)
-			defer cancel()
-			res, err := c.GetRequest(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			return answer(cmd, res, func(w io.Writer) error {
-				var v workflows.View
-				if err := json.Unmarshal(res.Body, &v); err != nil {
-					return err
-				}
-				printView(w, v)
-				return nil
-			})
+			return callAPI(cmd, func(ctx context.Context, c *starter.Client) (starter.Response, error) {
+				return c.GetRequest(ctx, args[0])
+			}, showView(nil))
 		},
 	}
 
@@ -150,17 +154,7 @@ func newRequestCmd() *cobra.Command {
 			if n, _ := cmd.Flags().GetInt("limit"); n > 0 {
 				q.Set("limit", strconv.Itoa(n))
 			}
-			c, err := apiClient(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := cmdContext(cmd)
-			defer cancel()
-			res, err := c.ListRequests(ctx, q)
-			if err != nil {
-				return err
-			}
-			return answer(cmd, res, func(w io.Writer) error {
+			return callAPI(cmd, func(ctx context.Context, c *starter.Client) (starter.Response, error) { return c.ListRequests(ctx, q) }, func(w io.Writer, res starter.Response) error {
 				var l struct {
 					Requests []store.RequestRow `json:"requests"`
 				}
@@ -213,26 +207,11 @@ func newRequestCmd() *cobra.Command {
 			}
 			fields["type"] = args[1]
 			b, _ := json.Marshal(fields)
-			c, err := apiClient(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := cmdContext(cmd)
-			defer cancel()
 			key, _ := cmd.Flags().GetString("idempotency-key")
-			res, err := c.SendEvent(ctx, args[0], b, key)
-			if err != nil {
-				return err
-			}
-			return answer(cmd, res, func(w io.Writer) error {
-				var v workflows.View
-				if err := json.Unmarshal(res.Body, &v); err != nil {
-					return err
-				}
-				fmt.Fprintf(w, "%s taken\n", args[1])
-				printView(w, v)
-				return nil
-			})
+			return callAPI(cmd, func(ctx context.Context, c *starter.Client) (starter.Response, error) {
+				return c.SendEvent(ctx, args[0], b, key)
+			},
+				showView(func(workflows.View, starter.Response) string { return args[1] + " taken" }))
 		},
 	}
 	event.Flags().StringP("data", "d", "", "event fields as a JSON object, or @FILE")

@@ -132,37 +132,60 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	return store.Open(ctx, cfg.DatabaseURL)
 }
 
+// service is what the worker and the API both run on: the configuration, a
+// logger, a context Ctrl-C/SIGTERM cancels, the database and Temporal.
+type service struct {
+	cfg *config.Config
+	log *zap.Logger
+	ctx context.Context
+	st  *store.Store
+	c   client.Client
+}
+
+// runService connects everything a production process needs, runs body,
+// and closes it all in reverse order.
+func runService(cmd *cobra.Command, check func(*config.Config) error, body func(s service) error) error {
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	if check != nil {
+		if err := check(cfg); err != nil {
+			return err
+		}
+	}
+	log, err := newLogger(cfg, "json")
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck
+	ctx, stop := signalContext(cmd.Context())
+	defer stop()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return body(service{cfg: cfg, log: log, ctx: ctx, st: st, c: c})
+}
+
 func newWorkerCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "worker",
 		Short: "Run the Temporal worker (workflows, activities, notifications) against temporal.address",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
-			if err != nil {
-				return err
-			}
-			log, err := newLogger(cfg, "json")
-			if err != nil {
-				return err
-			}
-			defer log.Sync() //nolint:errcheck
-			ctx, stop := signalContext(cmd.Context())
-			defer stop()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			c, err := dialTemporal(ctx, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if err := ensureBackground(ctx, cfg, c, log); err != nil {
-				return err
-			}
-			return runWorker(ctx, cfg, c, st, log)
+			return runService(cmd, nil, func(s service) error {
+				if err := ensureBackground(s.ctx, s.cfg, s.c, s.log); err != nil {
+					return err
+				}
+				return runWorker(s.ctx, s.cfg, s.c, s.st, s.log)
+			})
 		},
 	}
 }
@@ -173,36 +196,20 @@ func newAPICmd() *cobra.Command {
 		Short: "Run the HTTP API (starts workflows, sends events, answers queries)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
-			if err != nil {
-				return err
+			needTokens := func(cfg *config.Config) error {
+				if len(cfg.Tokens) == 0 {
+					return errors.New("auth.tokens: no API tokens configured (HOUSECALL_AUTH_TOKENS=TOKEN=ROLE[:SUBJECT],…); only `housecall dev` makes its own")
+				}
+				return nil
 			}
-			if len(cfg.Tokens) == 0 {
-				return errors.New("auth.tokens: no API tokens configured (HOUSECALL_AUTH_TOKENS=TOKEN=ROLE[:SUBJECT],…); only `housecall dev` makes its own")
-			}
-			log, err := newLogger(cfg, "json")
-			if err != nil {
-				return err
-			}
-			defer log.Sync() //nolint:errcheck
-			ctx, stop := signalContext(cmd.Context())
-			defer stop()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			c, err := dialTemporal(ctx, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			ln, err := listen(cfg.HTTPAddr, "http.addr")
-			if err != nil {
-				return err
-			}
-			log.Info("API listening", zap.String("addr", ln.Addr().String()))
-			return serveHTTP(ctx, apiServer(cfg, c, st, log), ln)
+			return runService(cmd, needTokens, func(s service) error {
+				ln, err := listen(s.cfg.HTTPAddr, "http.addr")
+				if err != nil {
+					return err
+				}
+				s.log.Info("API listening", zap.String("addr", ln.Addr().String()))
+				return serveHTTP(s.ctx, apiServer(s.cfg, s.c, s.st, s.log), ln)
+			})
 		},
 	}
 }
