@@ -24,7 +24,18 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 }
 
 // New creates a worker on taskQueue with everything registered. Start it with Start or Run.
+//
+// Unless opts says otherwise, the worker polls with 8 pollers for workflow
+// tasks and 8 for activity tasks: every event is a workflow task and a Commit
+// activity, and the SDK's 2 pollers each left the worker waiting on the
+// server (housecall bench).
 func New(c client.Client, taskQueue string, a *activities.Activities, opts sdkworker.Options) sdkworker.Worker {
+	if opts.MaxConcurrentWorkflowTaskPollers == 0 && opts.WorkflowTaskPollerBehavior == nil {
+		opts.MaxConcurrentWorkflowTaskPollers = 8
+	}
+	if opts.MaxConcurrentActivityTaskPollers == 0 && opts.ActivityTaskPollerBehavior == nil {
+		opts.MaxConcurrentActivityTaskPollers = 8
+	}
 	w := sdkworker.New(c, taskQueue, opts)
 	Register(w, a)
 	return w
