@@ -24,7 +24,6 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
@@ -158,54 +157,10 @@ func TestEphemeralRunsWorkflowAndServesUI(t *testing.T) {
 		t.Fatalf("custom search attribute %s has type %v, want Keyword", requestIDAttr, got)
 	}
 
-	// A workflow with that search attribute runs to completion; an update works.
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        "request-1",
-		TaskQueue: taskQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			temporal.NewSearchAttributeKeyKeyword(requestIDAttr).ValueSet("r-1")),
-	}, requestWF)
-	if err != nil {
-		t.Fatalf("ExecuteWorkflow: %v", err)
-	}
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   run.GetID(),
-		UpdateName:   addUpdate,
-		Args:         []any{2},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		t.Fatalf("UpdateWorkflow: %v", err)
-	}
-	var total int
-	if err := h.Get(ctx, &total); err != nil || total != 2 {
-		t.Fatalf("update result = %d, %v; want 2", total, err)
-	}
-	if err := c.SignalWorkflow(ctx, run.GetID(), "", doneSignal, "ok"); err != nil {
-		t.Fatalf("SignalWorkflow: %v", err)
-	}
-	var out string
-	if err := run.Get(ctx, &out); err != nil || out != "ok/2" {
-		t.Fatalf("workflow result = %q, %v; want ok/2", out, err)
-	}
-
-	// Visibility answers a query on the custom search attribute.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query: requestIDAttr + ` = "r-1" AND ExecutionStatus = "Completed"`,
-		})
-		if err != nil {
-			t.Fatalf("ListWorkflow: %v", err)
-		}
-		if len(resp.GetExecutions()) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ListWorkflow by %s found %d executions", requestIDAttr, len(resp.GetExecutions()))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	// A workflow with that search attribute runs to completion; an update works;
+	// visibility answers a query on the custom search attribute.
+	id := completeRequestWorkflow(t, ctx, c, "request-1", "r-1", 2)
+	waitForList(t, ctx, c, requestIDAttr+` = "r-1" AND ExecutionStatus = "Completed"`, id)
 
 	// The Web UI serves its HTML.
 	resp, err := http.Get(s.UIURL())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -131,37 +132,9 @@ func TestPostgresSurvivesRestart(t *testing.T) {
 	w1 := startWorker(t, c1)
 
 	// A workflow with the search attribute and an update runs to completion.
-	done, err := c1.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        "request-pg-done",
-		TaskQueue: taskQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			temporal.NewSearchAttributeKeyKeyword(requestIDAttr).ValueSet("r-pg")),
-	}, requestWF)
-	if err != nil {
-		t.Fatalf("ExecuteWorkflow: %v", err)
-	}
-	h, err := c1.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   done.GetID(),
-		UpdateName:   addUpdate,
-		Args:         []any{3},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		t.Fatalf("UpdateWorkflow: %v", err)
-	}
-	var total int
-	if err := h.Get(ctx, &total); err != nil || total != 3 {
-		t.Fatalf("update result = %d, %v; want 3", total, err)
-	}
-	if err := c1.SignalWorkflow(ctx, done.GetID(), "", doneSignal, "ok"); err != nil {
-		t.Fatalf("SignalWorkflow: %v", err)
-	}
-	var out string
-	if err := done.Get(ctx, &out); err != nil || out != "ok/3" {
-		t.Fatalf("workflow result = %q, %v; want ok/3", out, err)
-	}
+	doneID := completeRequestWorkflow(t, ctx, c1, "request-pg-done", "r-pg", 3)
 	query := requestIDAttr + ` = "r-pg" AND ExecutionStatus = "Completed"`
-	waitForList(t, ctx, c1, query, done.GetID())
+	waitForList(t, ctx, c1, query, doneID)
 
 	// Another one is left waiting for its signal across the restart.
 	running, err := c1.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "request-pg-running", TaskQueue: taskQueue}, requestWF)
@@ -178,9 +151,9 @@ func TestPostgresSurvivesRestart(t *testing.T) {
 	// The state is in PostgreSQL, not in some SQLite file.
 	var n int
 	queryPostgres(t, pgURL, db+visibilityDBSuffix,
-		"SELECT count(*) FROM executions_visibility WHERE workflow_id = $1 AND search_attributes::text LIKE '%\"r-pg\"%'", []any{done.GetID()}, &n)
+		"SELECT count(*) FROM executions_visibility WHERE workflow_id = $1 AND search_attributes::text LIKE '%\"r-pg\"%'", []any{doneID}, &n)
 	if n != 1 {
-		t.Errorf("executions_visibility rows for %s with search attribute value r-pg: %d, want 1", done.GetID(), n)
+		t.Errorf("executions_visibility rows for %s with search attribute value r-pg: %d, want 1", doneID, n)
 	}
 	queryPostgres(t, pgURL, db, "SELECT count(*) FROM executions", nil, &n)
 	if n < 2 {
@@ -195,8 +168,9 @@ func TestPostgresSurvivesRestart(t *testing.T) {
 	s2 := startServer(t, ctx, opts)
 	c2 := dial(t, s2, logs)
 
-	waitForList(t, ctx, c2, query, done.GetID())
-	if err := c2.GetWorkflow(ctx, done.GetID(), "").Get(ctx, &out); err != nil || out != "ok/3" {
+	waitForList(t, ctx, c2, query, doneID)
+	var out string
+	if err := c2.GetWorkflow(ctx, doneID, "").Get(ctx, &out); err != nil || out != "ok/3" {
 		t.Fatalf("completed workflow after restart: result %q, %v; want ok/3", out, err)
 	}
 	signalToCompletion(t, ctx, c2, running.GetID(), running.GetRunID())
@@ -215,6 +189,43 @@ func TestPostgresSurvivesRestart(t *testing.T) {
 }
 
 // waitForList waits until the visibility query finds exactly the workflow id.
+// completeRequestWorkflow runs requestWF under id with the custom search
+// attribute set to attr: one update adding add, then the done signal, and
+// checks its result. It returns the workflow id.
+func completeRequestWorkflow(t *testing.T, ctx context.Context, c client.Client, id, attr string, add int) string {
+	t.Helper()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        id,
+		TaskQueue: taskQueue,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			temporal.NewSearchAttributeKeyKeyword(requestIDAttr).ValueSet(attr)),
+	}, requestWF)
+	if err != nil {
+		t.Fatalf("ExecuteWorkflow: %v", err)
+	}
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   run.GetID(),
+		UpdateName:   addUpdate,
+		Args:         []any{add},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		t.Fatalf("UpdateWorkflow: %v", err)
+	}
+	var total int
+	if err := h.Get(ctx, &total); err != nil || total != add {
+		t.Fatalf("update result = %d, %v; want %d", total, err, add)
+	}
+	if err := c.SignalWorkflow(ctx, run.GetID(), "", doneSignal, "ok"); err != nil {
+		t.Fatalf("SignalWorkflow: %v", err)
+	}
+	var out string
+	if want := fmt.Sprintf("ok/%d", add); run.Get(ctx, &out) != nil || out != want {
+		t.Fatalf("workflow result = %q; want %s", out, want)
+	}
+	return run.GetID()
+}
+
 func waitForList(t *testing.T, ctx context.Context, c client.Client, query, id string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
