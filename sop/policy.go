@@ -117,3 +117,11 @@ func abs(n int) int {
 	}
 	return n
 }
+
+// CardDue is when the service task card of a visit completed at t must be
+// back (R10.1): the last second of the visit's day in the service area. The
+// workflow's card clock and the daily reconciliation (R10.2) both use it.
+func CardDue(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 23, 59, 59, 0, loc)
+}

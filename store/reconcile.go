@@ -57,8 +57,7 @@ func (s *Store) Reconcile(ctx context.Context, in workflows.ReconcileCardsInput)
 			return fmt.Errorf("cards to reconcile: %w", err)
 		}
 		for _, c := range cards {
-			l := c.completed.In(loc)
-			due := time.Date(l.Year(), l.Month(), l.Day(), 23, 59, 59, 0, loc)
+			due := sop.CardDue(c.completed, loc)
 			if c.returned == nil && due.After(in.At) {
 				res.Deferred++ // its day is not over: the engineer may still return it
 				continue

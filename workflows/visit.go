@@ -364,7 +364,7 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 	st.notify(sop.ToCustomer, sop.MsgThankYou, sop.R8_4, nil)
 
 	// R10.1: the card goes back to the information officer the same day.
-	due := endOfDay(st.now, s.Policy.Location())
+	due := sop.CardDue(st.now, s.Policy.Location())
 	s.Cards = append(s.Cards, Card{Visit: s.Visits, Engineer: s.Engineer, Due: due, Satisfied: satisfied, Signed: signed})
 	s.setClock(clkCard, due, sop.R10_1, s.Visits)
 	s.awaitReconciliation()
@@ -400,11 +400,6 @@ func (s *State) revisit(st *step, rule sop.Rule) {
 	}
 }
 
-// endOfDay is the last instant of t's day in loc.
-func endOfDay(t time.Time, loc *time.Location) time.Time {
-	l := t.In(loc)
-	return time.Date(l.Year(), l.Month(), l.Day(), 23, 59, 59, 0, loc)
-}
 
 // applyBooking applies the calendar's answer (R4.1).
 func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now time.Time) *step {
