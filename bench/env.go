@@ -16,7 +16,6 @@ import (
 	"net/http/httptest"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
@@ -28,6 +27,7 @@ import (
 	"github.com/housecall/housecall/sop"
 	"github.com/housecall/housecall/starter"
 	"github.com/housecall/housecall/store"
+	"github.com/housecall/housecall/store/storetest"
 	"github.com/housecall/housecall/worker"
 	"github.com/housecall/housecall/workflows"
 )
@@ -68,38 +68,6 @@ func randomName(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-// createDB makes an empty database on the admin server and a dropper.
-func createDB(ctx context.Context, adminURL, name string) (string, func(), error) {
-	cfg, err := pgx.ParseConfig(adminURL)
-	if err != nil {
-		return "", nil, err
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return "", nil, fmt.Errorf("PostgreSQL at %s:%d: %w", cfg.Host, cfg.Port, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", nil, err
-	}
-	userinfo := cfg.User
-	if cfg.Password != "" {
-		userinfo += ":" + cfg.Password
-	}
-	url := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", userinfo, cfg.Host, cfg.Port, name)
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if c, err := pgx.ConnectConfig(ctx, cfg); err == nil {
-			defer c.Close(ctx)
-			for _, n := range []string{name, name + "_visibility"} {
-				_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+n+" WITH (FORCE)")
-			}
-		}
-	}
-	return url, drop, nil
-}
-
 func startEnv(ctx context.Context, o envOptions) (*env, error) {
 	e := &env{queue: o.queue, log: zap.NewNop(), tokens: map[string]string{}}
 	ok := false
@@ -109,7 +77,7 @@ func startEnv(ctx context.Context, o envOptions) (*env, error) {
 		}
 	}()
 	var err error
-	e.dbURL, e.dropDB, err = createDB(ctx, o.adminDB, randomName("housecall_bench_"))
+	e.dbURL, e.dropDB, err = storetest.CreateOn(ctx, o.adminDB, "housecall_bench_")
 	if err != nil {
 		return nil, fmt.Errorf("bench database: %w", err)
 	}
@@ -121,7 +89,7 @@ func startEnv(ctx context.Context, o envOptions) (*env, error) {
 	}
 	so := devserver.Options{Ephemeral: true, FrontendAddr: "127.0.0.1:0", SearchAttributes: workflows.SearchAttributeTypes()}
 	if o.persistence == "postgres" {
-		tdb, drop, err := createDB(ctx, o.adminDB, randomName("housecall_bench_temporal_"))
+		tdb, drop, err := storetest.CreateOn(ctx, o.adminDB, "housecall_bench_temporal_")
 		if err != nil {
 			return nil, err
 		}

@@ -49,13 +49,20 @@ func New(t testing.TB) (*store.Store, string) {
 // Create makes an empty database with a random name and returns its URL and
 // a function that drops it.
 func Create(ctx context.Context) (url string, drop func(), err error) {
-	cfg, err := pgx.ParseConfig(AdminURL())
+	return CreateOn(ctx, AdminURL(), "housecall_test_")
+}
+
+// CreateOn makes an empty database named prefix + random on the server of
+// adminURL. drop removes it, and its "_visibility" twin if the embedded
+// Temporal server made one beside it.
+func CreateOn(ctx context.Context, adminURL, prefix string) (url string, drop func(), err error) {
+	cfg, err := pgx.ParseConfig(adminURL)
 	if err != nil {
 		return "", nil, err
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	name := "housecall_test_" + hex.EncodeToString(b)
+	name := prefix + hex.EncodeToString(b)
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return "", nil, fmt.Errorf("connect %s:%d: %w", cfg.Host, cfg.Port, err)
@@ -64,19 +71,22 @@ func Create(ctx context.Context) (url string, drop func(), err error) {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		return "", nil, fmt.Errorf("create database %s: %w", name, err)
 	}
-	url = fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+	userinfo := cfg.User
 	if cfg.Password != "" {
-		url = fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
+		userinfo += ":" + cfg.Password
 	}
+	url = fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", userinfo, cfg.Host, cfg.Port, name)
 	drop = func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		c, err := pgx.ConnectConfig(ctx, cfg)
 		if err != nil {
 			return
 		}
 		defer c.Close(ctx)
-		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		for _, n := range []string{name, name + "_visibility"} {
+			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+n+" WITH (FORCE)")
+		}
 	}
 	return url, drop, nil
 }
