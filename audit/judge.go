@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,20 +31,11 @@ type facts struct {
 func (f *facts) all(kind sop.Kind, rules ...sop.Rule) []workflows.Entry {
 	var out []workflows.Entry
 	for _, e := range f.entries {
-		if e.Kind == kind && (len(rules) == 0 || containsRule(rules, e.Rule)) {
+		if e.Kind == kind && (len(rules) == 0 || slices.Contains(rules, e.Rule)) {
 			out = append(out, e)
 		}
 	}
 	return out
-}
-
-func containsRule(rules []sop.Rule, r sop.Rule) bool {
-	for _, x := range rules {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 func (f *facts) first(kind sop.Kind, rules ...sop.Rule) *workflows.Entry {

@@ -173,23 +173,23 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 	case sop.EvCancel:
 		return nil
 	case sop.EvInfoVerified:
+		// Corrections are taken while verifying (R1.2) and before the engineer
+		// arrives (R4.2), as long as they leave the data complete.
+		lead := "the corrections would leave the data incomplete"
 		switch st {
 		case sop.StatusVerifying:
-			r := s.Request
-			r.Merge(ev.Customer, ev.Product, ev.Symptoms)
-			if p := r.Problems(now.In(s.Policy.Location())); len(p) > 0 {
-				return notValid("still incomplete or implausible after the corrections: %s", p)
-			}
-			return nil
+			lead = "still incomplete or implausible after the corrections"
 		case sop.StatusTriage, sop.StatusConsulting, sop.StatusAwaitingParts, sop.StatusScheduling,
 			sop.StatusAwaitingCustomer, sop.StatusScheduled, sop.StatusEnRoute:
-			r := s.Request
-			r.Merge(ev.Customer, ev.Product, ev.Symptoms)
-			if p := r.Problems(now.In(s.Policy.Location())); len(p) > 0 {
-				return notValid("the corrections would leave the data incomplete: %s", p)
-			}
-			return nil
+		default:
+			return notValid("request %s is %s and does not take %s now; it waits for: %s", s.ID, st, ev.Type, s.describeWaits())
 		}
+		r := s.Request
+		r.Merge(ev.Customer, ev.Product, ev.Symptoms)
+		if p := r.Problems(now.In(s.Policy.Location())); len(p) > 0 {
+			return notValid("%s: %s", lead, p)
+		}
+		return nil
 	case sop.EvAppointmentRequested:
 		switch st {
 		case sop.StatusScheduling, sop.StatusWorkshop, sop.StatusAwaitingCustomer, sop.StatusScheduled, sop.StatusEnRoute:

@@ -400,7 +400,6 @@ func (s *State) revisit(st *step, rule sop.Rule) {
 	}
 }
 
-
 // applyBooking applies the calendar's answer (R4.1).
 func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now time.Time) *step {
 	st := s.newStep(now, sop.System, nil)
