@@ -28,16 +28,18 @@ type Activities struct {
 }
 
 // Commit writes one step of a request (timeline, projection, outbox, records)
-// in one transaction, keyed on (request id, step).
-func (a *Activities) Commit(ctx context.Context, in workflows.CommitInput) error {
+// in one transaction, keyed on (request id, step). It returns the step it
+// committed: run as a local activity, its result is where the history keeps
+// the step for the auditor (audit.Steps).
+func (a *Activities) Commit(ctx context.Context, in workflows.CommitInput) (workflows.CommitInput, error) {
 	applied, err := a.Store.Commit(ctx, in)
 	if err != nil {
-		return err
+		return workflows.CommitInput{}, err
 	}
 	if !applied {
 		a.logger(ctx, in.RequestID).Info("step already committed", zap.Int64("seq", in.Seq))
 	}
-	return nil
+	return in, nil
 }
 
 // BookAppointment books an engineer's slot or proposes another (R4.1).

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
@@ -104,23 +105,47 @@ func describeRun(h *historypb.History) (Run, string, error) {
 	return run, prev, nil
 }
 
-// Steps decodes the Commit steps recorded in a history, in order.
+// Steps decodes the Commit steps recorded in a history, in order: the input
+// of each Commit activity task, or, where steps run as local activities
+// (workflows changeLocalSteps), the result in each Commit marker.
 func Steps(h *historypb.History) ([]workflows.CommitInput, error) {
 	dc := converter.GetDefaultDataConverter()
 	var out []workflows.CommitInput
 	for _, ev := range h.GetEvents() {
-		a := ev.GetActivityTaskScheduledEventAttributes()
-		if a == nil || a.GetActivityType().GetName() != workflows.ActivityCommit {
+		var step *commonpb.Payloads
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == workflows.ActivityCommit {
+			step = a.GetInput()
+		} else if m := ev.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == LocalActivityMarker {
+			var data struct{ ActivityType string }
+			if err := dc.FromPayloads(m.GetDetails()[localActivityData], &data); err != nil {
+				return nil, fmt.Errorf("event %d: decode local activity marker: %w", ev.GetEventId(), err)
+			}
+			// A marker without a result is a failed attempt, retried later.
+			if data.ActivityType != workflows.ActivityCommit || m.GetDetails()[localActivityResult] == nil {
+				continue
+			}
+			step = m.GetDetails()[localActivityResult]
+		} else {
 			continue
 		}
 		var in workflows.CommitInput
-		if err := dc.FromPayloads(a.GetInput(), &in); err != nil {
+		if err := dc.FromPayloads(step, &in); err != nil {
 			return nil, fmt.Errorf("event %d: decode step: %w", ev.GetEventId(), err)
 		}
 		out = append(out, in)
 	}
 	return out, nil
 }
+
+// LocalActivityMarker is the name of the SDK's local-activity marker, and
+// these the keys of its details (go.temporal.io/sdk
+// internal_command_state_machine.go). The marker is part of the history
+// format every SDK replays, so these names are stable.
+const (
+	LocalActivityMarker = "LocalActivity"
+	localActivityData   = "data"
+	localActivityResult = "result"
+)
 
 // Entries flattens the steps' timeline entries.
 func Entries(steps []workflows.CommitInput) []workflows.Entry {

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"testing"
 
 	"go.temporal.io/sdk/activity"
@@ -8,14 +9,22 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// The baseline runs the same updates, activities and timers as the shape it is given.
+// The baseline runs the same updates, activities, local activities and
+// timers as the shape it is given.
 func TestBaselineFollowsTheShape(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(Baseline, workflow.RegisterOptions{Name: "Baseline"})
-	calls := 0
-	env.RegisterActivityWithOptions(func() error { calls++; return nil }, activity.RegisterOptions{Name: "BaselineNoop"})
-	s := shape{Updates: 2, Activities: []int{1, 2, 1}, Timers: []int{1, 1, 0}}
+	calls, local := 0, 0
+	env.RegisterActivityWithOptions(func(ctx context.Context) error {
+		if activity.GetInfo(ctx).IsLocalActivity {
+			local++
+		} else {
+			calls++
+		}
+		return nil
+	}, activity.RegisterOptions{Name: "BaselineNoop"})
+	s := shape{Updates: 2, Activities: []int{1, 2, 1}, LocalActivities: []int{2, 0, 3}, Timers: []int{1, 1, 0}}
 	for i := range s.Updates {
 		env.RegisterDelayedCallback(func() {
 			env.UpdateWorkflow("event", "u"+string(rune('0'+i)), &testsuite.TestUpdateCallback{
@@ -31,7 +40,7 @@ func TestBaselineFollowsTheShape(t *testing.T) {
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	if calls != 4 {
-		t.Fatalf("%d activities, want 4", calls)
+	if calls != 4 || local != 5 {
+		t.Fatalf("%d activities and %d local activities, want 4 and 5", calls, local)
 	}
 }

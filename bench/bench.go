@@ -121,8 +121,8 @@ func runPersistence(ctx context.Context, cfg Config, p string, slot func() time.
 	if out.Shape, err = e.measureShape(ctx, first); err != nil {
 		return out, err
 	}
-	say("   one lifecycle: %d updates, %d activities, %d timers, %d history events",
-		out.Shape.Updates, out.Shape.total(out.Shape.Activities), out.Shape.total(out.Shape.Timers), out.Shape.Events)
+	say("   one lifecycle: %d updates, %d activities, %d local activities, %d timers, %d history events",
+		out.Shape.Updates, out.Shape.total(out.Shape.Activities), out.Shape.total(out.Shape.LocalActivities), out.Shape.total(out.Shape.Timers), out.Shape.Events)
 
 	slots := make([]time.Time, cfg.Requests)
 	for i := range slots {

@@ -54,12 +54,14 @@ func (e *env) happyPath(ctx context.Context, id string, slot time.Time) (view, e
 }
 
 // shape is what one lifecycle costs in Temporal terms, read from its history:
-// the activities and timers started at the start and for each update.
+// the activities, local activities and timers started at the start and for
+// each update.
 type shape struct {
-	Updates    int   `json:"updates"`
-	Activities []int `json:"activities_per_step"` // [0]: at start, [k]: for update k
-	Timers     []int `json:"timers_per_step"`
-	Events     int   `json:"history_events"`
+	Updates         int   `json:"updates"`
+	Activities      []int `json:"activities_per_step"` // [0]: at start, [k]: for update k
+	LocalActivities []int `json:"local_activities_per_step"`
+	Timers          []int `json:"timers_per_step"`
+	Events          int   `json:"history_events"`
 }
 
 func (s shape) total(xs []int) int {
@@ -76,17 +78,22 @@ func (e *env) measureShape(ctx context.Context, id string) (shape, error) {
 	if err != nil {
 		return shape{}, err
 	}
-	s := shape{Activities: []int{0}, Timers: []int{0}, Events: len(h.GetEvents())}
+	s := shape{Activities: []int{0}, LocalActivities: []int{0}, Timers: []int{0}, Events: len(h.GetEvents())}
 	cur := 0
 	for _, ev := range h.GetEvents() {
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
 			s.Updates++
 			s.Activities = append(s.Activities, 0)
+			s.LocalActivities = append(s.LocalActivities, 0)
 			s.Timers = append(s.Timers, 0)
 			cur = s.Updates
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			s.Activities[cur]++
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			if ev.GetMarkerRecordedEventAttributes().GetMarkerName() == audit.LocalActivityMarker {
+				s.LocalActivities[cur]++
+			}
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
 			s.Timers[cur]++
 		}
@@ -94,18 +101,24 @@ func (e *env) measureShape(ctx context.Context, id string) (shape, error) {
 	return s, nil
 }
 
-// Baseline is a workflow with the same number of updates, activities and
-// timers as a housecall lifecycle, and no business logic: it is what the
+// Baseline is a workflow with the same number of updates, activities, local
+// activities and timers as a housecall lifecycle, and no business logic: it is what the
 // same work costs on Temporal alone.
 func Baseline(ctx workflow.Context, s shape) error {
 	opts := workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second}
+	local := workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second}
 	var (
 		mu     = workflow.NewMutex(ctx)
 		done   int
 		cancel workflow.CancelFunc
 	)
 	step := func(ctx workflow.Context, k int) error {
-		ctx = workflow.WithActivityOptions(ctx, opts)
+		ctx = workflow.WithLocalActivityOptions(workflow.WithActivityOptions(ctx, opts), local)
+		for range s.LocalActivities[k] {
+			if err := workflow.ExecuteLocalActivity(ctx, "BaselineNoop").Get(ctx, nil); err != nil {
+				return err
+			}
+		}
 		for range s.Activities[k] {
 			if err := workflow.ExecuteActivity(ctx, "BaselineNoop").Get(ctx, nil); err != nil {
 				return err

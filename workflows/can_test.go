@@ -18,7 +18,7 @@ func TestR8_3_ManyVisitsContinueAsNewWithBoundedHistory(t *testing.T) {
 	p := testPolicy()
 	p.HistoryLimit = 120
 	h := newHarness(t)
-	h.eventsPerCommit = 6 // activity scheduled/started/completed and the workflow task around it
+	h.eventsPerCommit = 6 // the workflow task, the update, the Commit marker and a search-attribute upsert
 	h.cc(time.Minute, sop.Event{Type: sop.EvComplaint, Text: "third visit and still broken"})
 	h.cc(2*time.Minute, sop.Event{Type: sop.EvTriaged, Category: sop.CategoryQuality})
 	for visit := 0; visit < 6; visit++ {

@@ -71,14 +71,14 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-func (h *harness) commit(_ context.Context, in CommitInput) error {
+func (h *harness) commit(_ context.Context, in CommitInput) (CommitInput, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.commits = append(h.commits, in)
 	if h.eventsPerCommit > 0 {
 		h.env.SetCurrentHistoryLength(len(h.commits) * h.eventsPerCommit)
 	}
-	return nil
+	return in, nil
 }
 
 func (h *harness) book(_ context.Context, in BookInput) (BookResult, error) {

@@ -18,6 +18,8 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 		wake: workflow.NewBufferedChannel(ctx, 1),
 	}
 	logger := workflow.GetLogger(ctx)
+	// How this run executes its steps (versions.go).
+	r.local = workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) >= 1
 
 	// The state is set up before the handlers are registered, and the first
 	// step is taken under the mutex, so no event ever sees a half-made request.
@@ -135,20 +137,25 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 	return r.s.View(), nil
 }
 
-// activityOptions: Commit and BookAppointment are idempotent and retried
-// until the database answers; a step's effects are never dropped.
-var activityOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 30 * time.Second,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    time.Minute,
-	},
+// stepRetry: Commit and BookAppointment are idempotent and retried until
+// the database answers; a step's effects are never dropped.
+var stepRetry = &temporal.RetryPolicy{
+	InitialInterval:    time.Second,
+	BackoffCoefficient: 2,
+	MaximumInterval:    time.Minute,
 }
+
+// activityOptions run activities as activity tasks: the Reconcile
+// workflow's, and a step's in runs recorded before changeLocalSteps.
+var activityOptions = workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: stepRetry}
+
+// localOptions run them as local activities (changeLocalSteps).
+var localOptions = workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: stepRetry}
 
 // run is one execution of the workflow: its state and the plumbing around it.
 type run struct {
 	s      State
+	local  bool // steps run as local activities (changeLocalSteps)
 	lastSA saKey
 	mu     workflow.Mutex
 	wake   workflow.Channel
@@ -208,7 +215,6 @@ func (r *run) fireDue(ctx workflow.Context) error {
 // exec commits a step and, when it asked for a booking, books and applies the
 // answer as the next step.
 func (r *run) exec(ctx workflow.Context, st *step) error {
-	ctx = workflow.WithActivityOptions(ctx, activityOptions)
 	var carried *sop.Event
 	for st != nil {
 		if st.event == nil {
@@ -218,7 +224,7 @@ func (r *run) exec(ctx workflow.Context, st *step) error {
 			carried = st.event // nothing to write yet: record the event with the booking's outcome
 		} else if !st.empty() {
 			in := st.commitInput()
-			if err := workflow.ExecuteActivity(ctx, ActivityCommit, in).Get(ctx, nil); err != nil {
+			if err := r.activity(ctx, ActivityCommit, in).Get(ctx, nil); err != nil {
 				return fmt.Errorf("commit step %d: %w", in.Seq, err)
 			}
 			carried = nil
@@ -229,12 +235,21 @@ func (r *run) exec(ctx workflow.Context, st *step) error {
 		book := *st.book
 		book.Key = fmt.Sprintf("%s/%d", r.s.ID, r.s.Seq+1)
 		var res BookResult
-		if err := workflow.ExecuteActivity(ctx, ActivityBook, book).Get(ctx, &res); err != nil {
+		if err := r.activity(ctx, ActivityBook, book).Get(ctx, &res); err != nil {
 			return fmt.Errorf("book %s: %w", book.Key, err)
 		}
 		st = r.s.applyBooking(book, st.bookWhy, res, workflow.Now(ctx))
 	}
 	return nil
+}
+
+// activity runs one of a step's activities, locally or as an activity task
+// (changeLocalSteps).
+func (r *run) activity(ctx workflow.Context, name string, arg any) workflow.Future {
+	if r.local {
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localOptions), name, arg)
+	}
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, activityOptions), name, arg)
 }
 
 // shouldContinueAsNew keeps the history bounded however many visits a

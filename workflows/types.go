@@ -26,7 +26,8 @@ const (
 	QueryState = "state"
 	// QuerySnapshot returns the whole State (to reopen an ended request).
 	QuerySnapshot = "snapshot"
-	// ActivityCommit writes one step's effects to PostgreSQL.
+	// ActivityCommit writes one step's effects to PostgreSQL and returns the
+	// step (a CommitInput) it wrote.
 	ActivityCommit = "Commit"
 	// ActivityBook books an engineer's calendar slot.
 	ActivityBook = "BookAppointment"

@@ -17,13 +17,19 @@ import (
 // requests of older versions look like ("overwrite" re-records them all).
 const RecordEnv = "HOUSECALL_RECORD_HISTORIES"
 
+// Generation names the shape of the histories the code writes now. Record
+// saves name.Generation.json beside the histories of earlier generations, so
+// that each shape running requests may have stays in the replay test. Change
+// it when a versioned change alters the history (workflows/versions.go).
+const Generation = "local-steps"
+
 // HistoriesDir is where recorded histories live.
 func HistoriesDir() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "workflows", "testdata", "histories")
 }
 
-// Record saves the history of request id as name.json when recording is on
+// Record saves the history of request id as name.Generation.json when recording is on
 // (HOUSECALL_RECORD_HISTORIES=1): representative requests whose histories
 // must keep replaying against the code (make test replays them).
 func (e *Env) Record(id, name string) {
@@ -32,7 +38,7 @@ func (e *Env) Record(id, name string) {
 	if mode != "1" && mode != "overwrite" {
 		return
 	}
-	path := filepath.Join(HistoriesDir(), name+".json")
+	path := filepath.Join(HistoriesDir(), name+"."+Generation+".json")
 	if _, err := os.Stat(path); err == nil && mode != "overwrite" {
 		return
 	}
