@@ -1,10 +1,15 @@
 package starter_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/housecall/housecall/audit"
 	"github.com/housecall/housecall/internal/housecalltest"
 	"github.com/housecall/housecall/sop"
 )
@@ -233,6 +238,42 @@ func TestVisitEndToEnd(t *testing.T) {
 		env.Call("admin", "POST", "/v1/reconciliations", nil, 200, nil)
 		waitEnded(env, id)
 		env.Record(id, "visit-closed-card-returned")
+
+		// The Temporal UI's filters see the request as it ended, and the
+		// search attributes were set at most once per workflow task.
+		d, err := env.Temporal.DescribeWorkflowExecution(context.Background(), id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for k, p := range d.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields() {
+			var s string
+			if err := converter.GetDefaultDataConverter().FromPayload(p, &s); err == nil {
+				got[k] = s
+			}
+		}
+		for k, want := range map[string]string{"HousecallStatus": "closed", "HousecallEngineer": "E-1", "HousecallRegion": "east", "HousecallKind": "repair"} {
+			if got[k] != want {
+				t.Errorf("search attribute %s = %q, want %q (all: %v)", k, got[k], want, got)
+			}
+		}
+		h, err := audit.History(context.Background(), env.Temporal, id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		upserts, tasks := 0, 0
+		for _, ev := range h.GetEvents() {
+			switch ev.GetEventType() {
+			case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+				upserts++
+			case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+				tasks++
+			}
+		}
+		// One more for the SDK's TemporalChangeVersion in the first task.
+		if upserts > tasks+1 {
+			t.Errorf("%d search-attribute upserts in %d workflow tasks", upserts, tasks)
+		}
 	})
 }
 

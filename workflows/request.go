@@ -30,8 +30,11 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 			r.s.PreviousRunID = in.PreviousRunID
 		}
 	} else {
-		// Rules added while requests were running (versions.go).
-		r.s.WaitReconciliation = workflow.GetVersion(ctx, changeWaitReconciliation, workflow.DefaultVersion, 1) >= 1
+		// Rules added while requests were running (versions.go). A request
+		// that runs its steps locally began after every earlier change: it
+		// need not ask for them (each answer costs the server a marker and a
+		// visibility write).
+		r.s.WaitReconciliation = r.local || workflow.GetVersion(ctx, changeWaitReconciliation, workflow.DefaultVersion, 1) >= 1
 		first = r.s.start(workflow.Now(ctx), in)
 	}
 	if err := r.mu.Lock(ctx); err != nil {
@@ -65,6 +68,12 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 		cancelTimer workflow.CancelFunc
 	)
 	for {
+		// The search attributes follow the state once per workflow task,
+		// however many steps it took (changeLocalSteps; before it, after
+		// every step).
+		if err := r.refreshSearchAttributes(ctx); err != nil {
+			return r.s.View(), err
+		}
 		if r.s.finished() {
 			// Let every event already admitted finish; one may reopen work (a complaint).
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
@@ -134,7 +143,16 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 			}
 		}
 	}
-	return r.s.View(), nil
+	return r.s.View(), r.refreshSearchAttributes(ctx)
+}
+
+// refreshSearchAttributes brings the search attributes up to date, in runs
+// that set them once per workflow task (changeLocalSteps).
+func (r *run) refreshSearchAttributes(ctx workflow.Context) error {
+	if !r.local {
+		return nil
+	}
+	return r.upsertSearchAttributes(ctx)
 }
 
 // stepRetry: Commit and BookAppointment are idempotent and retried until
@@ -230,6 +248,9 @@ func (r *run) exec(ctx workflow.Context, st *step) error {
 			carried = nil
 		}
 		if st.book == nil {
+			if r.local {
+				return nil // the main loop sets the search attributes
+			}
 			return r.upsertSearchAttributes(ctx)
 		}
 		book := *st.book
