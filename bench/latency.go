@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/housecall/housecall/sop"
@@ -105,7 +106,9 @@ func (e *env) latency(ctx context.Context, prefix string, c, perRequest int, slo
 }
 
 // openRequest starts a request and books it straight through the Temporal
-// client (the memory phase needs many, fast): it then waits on its timers.
+// client (the memory phase needs many, fast): one update-with-start carries
+// the triage, so intake and booking take one workflow task. The request then
+// waits on its timers.
 func (e *env) openRequest(ctx context.Context, id string, slot time.Time) error {
 	req := sop.Request{}
 	b, _ := json.Marshal(newRequest(id))
@@ -113,11 +116,18 @@ func (e *env) openRequest(ctx context.Context, id string, slot time.Time) error 
 		return err
 	}
 	req.Preferred = &sop.Window{Start: slot, End: slot.Add(time.Hour)}
-	if _, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: e.queue}, workflows.WorkflowName,
-		workflows.Input{Request: req, Policy: sop.DefaultPolicy()}); err != nil {
-		return err
+	start := e.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID: id, TaskQueue: e.queue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, workflows.WorkflowName, workflows.Input{Request: req, Policy: sop.DefaultPolicy()})
+	h, err := e.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: workflows.UpdateEvent, WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args: []any{sop.Event{Type: sop.EvTriaged, Category: sop.CategoryQuality, Actor: sop.Actor{Role: sop.RoleCallCentre}}}},
+	})
+	var v workflows.View
+	if err == nil {
+		err = h.Get(ctx, &v)
 	}
-	v, err := e.update(ctx, id, map[string]any{"type": "triaged", "category": "quality"})
 	if err == nil && v.Status != sop.StatusScheduled {
 		err = fmt.Errorf("%s not booked: %s", id, v.Status)
 	}

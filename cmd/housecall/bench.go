@@ -29,15 +29,29 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 			cfg.Requests, _ = cmd.Flags().GetInt("requests")
 			cfg.Concurrency, _ = cmd.Flags().GetInt("concurrency")
 			cfg.Open, _ = cmd.Flags().GetInt("open")
+			cfg.OpenConcurrency, _ = cmd.Flags().GetInt("open-concurrency")
 			cfg.SmallCache, _ = cmd.Flags().GetInt("small-cache")
 			cfg.LatencyEvents, _ = cmd.Flags().GetInt("latency-events")
 			cfg.SkipSuite, _ = cmd.Flags().GetBool("skip-suite")
+			cfg.MemoryPersistence, _ = cmd.Flags().GetString("memory-persistence")
+			if cfg.MemoryPersistence != "sqlite" && cfg.MemoryPersistence != "postgres" {
+				return fmt.Errorf("--memory-persistence: %q is not sqlite or postgres", cfg.MemoryPersistence)
+			}
 			cfg.SkipMemory = cfg.Open == 0
 			p, _ := cmd.Flags().GetString("persistence")
-			cfg.Persistence = strings.Split(p, ",")
+			cfg.Persistence = nil
+			for _, name := range strings.Split(p, ",") {
+				switch name = strings.TrimSpace(name); name {
+				case "":
+				case "sqlite", "postgres":
+					cfg.Persistence = append(cfg.Persistence, name)
+				default:
+					return fmt.Errorf("--persistence: %q is not sqlite or postgres", name)
+				}
+			}
 			cfg.AdminDB = storetest.AdminURL()
-			if cfg.Requests < 1 || cfg.Concurrency < 1 {
-				return fmt.Errorf("--requests and --concurrency must be positive")
+			if cfg.Requests < 1 || cfg.Concurrency < 1 || cfg.OpenConcurrency < 1 {
+				return fmt.Errorf("--requests, --concurrency and --open-concurrency must be positive")
 			}
 			out, _ := cmd.Flags().GetString("out")
 			if prof, _ := cmd.Flags().GetString("cpuprofile"); prof != "" {
@@ -67,9 +81,11 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 	cmd.Flags().Int("requests", def.Requests, "service requests driven through the happy path")
 	cmd.Flags().Int("concurrency", def.Concurrency, "lifecycles at once")
 	cmd.Flags().Int("open", def.Open, "booked requests kept open for the memory phase (0: skip it)")
+	cmd.Flags().Int("open-concurrency", def.OpenConcurrency, "open requests booked at once in the memory phase")
 	cmd.Flags().Int("small-cache", def.SmallCache, "the small sticky workflow cache size")
 	cmd.Flags().Int("latency-events", def.LatencyEvents, "events per request at 32 concurrent requests (ten times as many at 1)")
-	cmd.Flags().String("persistence", strings.Join(def.Persistence, ","), "embedded server persistence to measure: sqlite, postgres")
+	cmd.Flags().String("persistence", strings.Join(def.Persistence, ","), "embedded server persistences to measure, comma-separated: sqlite, postgres (empty: none)")
+	cmd.Flags().String("memory-persistence", def.MemoryPersistence, "embedded server persistence in the memory phase: sqlite or postgres")
 	cmd.Flags().Bool("skip-suite", false, "do not time the workflow test suite")
 	cmd.Flags().String("out", "bench/results.json", "write the results as JSON here")
 	cmd.Flags().String("cpuprofile", "", "write a CPU profile of the whole run (server, worker, API) here")
