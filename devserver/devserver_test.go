@@ -241,25 +241,12 @@ func TestFileModeSurvivesRestart(t *testing.T) {
 	}
 
 	// Restart on the same dir and namespace, now also asking for a new search attribute.
-	opts.SearchAttributes = map[string]enums.IndexedValueType{
-		requestIDAttr:  enums.INDEXED_VALUE_TYPE_KEYWORD,
-		techniciansAtt: enums.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-	}
+	opts.SearchAttributes = restartAttributes()
 	s2 := startServer(t, ctx, opts)
 	c2 := dial(t, s2, logs)
 	signalToCompletion(t, ctx, c2, run.GetID(), run.GetRunID())
 
-	attrs := customSearchAttributes(t, ctx, c2, s2.Namespace())
-	if attrs[requestIDAttr] != enums.INDEXED_VALUE_TYPE_KEYWORD || attrs[techniciansAtt] != enums.INDEXED_VALUE_TYPE_KEYWORD_LIST {
-		t.Fatalf("search attributes after restart: %v", attrs)
-	}
-	ns, err := c2.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: s2.Namespace()})
-	if err != nil {
-		t.Fatalf("DescribeNamespace: %v", err)
-	}
-	if got := ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration(); got != DefaultRetention {
-		t.Fatalf("namespace retention = %v, want %v", got, DefaultRetention)
-	}
+	checkRestartedNamespace(t, ctx, c2, s2.Namespace(), DefaultRetention)
 
 	// A conflicting type for an existing search attribute is a clear error.
 	if err := s2.Stop(); err != nil {
@@ -445,5 +432,31 @@ func TestServerFatalWhileStartingIsAnError(t *testing.T) {
 	t.Logf("error: %v", err)
 	if !errors.Is(err, syscall.EADDRINUSE) || !strings.Contains(err.Error(), fmt.Sprint(busyPort)) {
 		t.Fatalf("error does not name the busy port %d: %v", busyPort, err)
+	}
+}
+
+// restartAttributes are the search attributes a restarted server is asked
+// for: the first one again and a new one.
+func restartAttributes() map[string]enums.IndexedValueType {
+	return map[string]enums.IndexedValueType{
+		requestIDAttr:  enums.INDEXED_VALUE_TYPE_KEYWORD,
+		techniciansAtt: enums.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+	}
+}
+
+// checkRestartedNamespace checks that a restarted server kept the namespace's
+// retention and registered restartAttributes.
+func checkRestartedNamespace(t *testing.T, ctx context.Context, c client.Client, namespace string, retention time.Duration) {
+	t.Helper()
+	attrs := customSearchAttributes(t, ctx, c, namespace)
+	if attrs[requestIDAttr] != enums.INDEXED_VALUE_TYPE_KEYWORD || attrs[techniciansAtt] != enums.INDEXED_VALUE_TYPE_KEYWORD_LIST {
+		t.Fatalf("search attributes after restart: %v", attrs)
+	}
+	ns, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
+	if err != nil {
+		t.Fatalf("DescribeNamespace: %v", err)
+	}
+	if got := ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration(); got != retention {
+		t.Fatalf("namespace retention = %v, want %v", got, retention)
 	}
 }

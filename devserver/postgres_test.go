@@ -161,10 +161,7 @@ func TestPostgresSurvivesRestart(t *testing.T) {
 	}
 
 	// Restart on the same databases, now also asking for a new search attribute.
-	opts.SearchAttributes = map[string]enums.IndexedValueType{
-		requestIDAttr:  enums.INDEXED_VALUE_TYPE_KEYWORD,
-		techniciansAtt: enums.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-	}
+	opts.SearchAttributes = restartAttributes()
 	s2 := startServer(t, ctx, opts)
 	c2 := dial(t, s2, logs)
 
@@ -175,17 +172,7 @@ func TestPostgresSurvivesRestart(t *testing.T) {
 	}
 	signalToCompletion(t, ctx, c2, running.GetID(), running.GetRunID())
 
-	attrs := customSearchAttributes(t, ctx, c2, s2.Namespace())
-	if attrs[requestIDAttr] != enums.INDEXED_VALUE_TYPE_KEYWORD || attrs[techniciansAtt] != enums.INDEXED_VALUE_TYPE_KEYWORD_LIST {
-		t.Fatalf("search attributes after restart: %v", attrs)
-	}
-	ns, err := c2.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: s2.Namespace()})
-	if err != nil {
-		t.Fatalf("DescribeNamespace: %v", err)
-	}
-	if got := ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration(); got != retention {
-		t.Fatalf("namespace retention = %v, want %v", got, retention)
-	}
+	checkRestartedNamespace(t, ctx, c2, s2.Namespace(), retention)
 }
 
 // waitForList waits until the visibility query finds exactly the workflow id.
