@@ -46,11 +46,11 @@ func loadRecorded(t *testing.T, name string) Report {
 	if local := strings.HasSuffix(name, ".local-steps"); local && (tasks > 0 || markers == 0) || !local && markers > 0 {
 		t.Fatalf("%s: %d Commit activity tasks, %d local-activity markers", name, tasks, markers)
 	}
-	runs, err := RunsFromHistories([]*historypb.History{h})
+	runs, err := RunsFromHistories([]*historypb.History{h}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Build(runs)
+	rep, err := Build(runs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func TestReplayOfRecordedHistories(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := Replay(h); err != nil {
+		if err := Replay(h, nil, nil); err != nil {
 			t.Errorf("%s: %v", filepath.Base(name), err)
 		}
 	}

@@ -46,7 +46,10 @@ func History(ctx context.Context, c client.Client, id, runID string) (*historypb
 // Runs fetches every run of a request, oldest first, following each run back
 // to the one it continues: a continue-as-new (ContinuedExecutionRunId) or a
 // run reopened for a complaint (Input.PreviousRunID).
-func Runs(ctx context.Context, c client.Client, id string) ([]Run, error) {
+//
+// dc decodes the payloads (nil: Temporal's default converter); give it the
+// client's data converter, so that encrypted histories are read (codec).
+func Runs(ctx context.Context, c client.Client, id string, dc converter.DataConverter) ([]Run, error) {
 	var runs []Run
 	runID := ""
 	for range maxRuns {
@@ -57,7 +60,7 @@ func Runs(ctx context.Context, c client.Client, id string) ([]Run, error) {
 			}
 			return nil, err
 		}
-		run, prev, err := describeRun(h)
+		run, prev, err := describeRun(h, dc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
@@ -72,10 +75,10 @@ func Runs(ctx context.Context, c client.Client, id string) ([]Run, error) {
 
 // RunsFromHistories orders recorded histories of one request (any order) the
 // way Runs would.
-func RunsFromHistories(hs []*historypb.History) ([]Run, error) {
+func RunsFromHistories(hs []*historypb.History, dc converter.DataConverter) ([]Run, error) {
 	var runs []Run
 	for _, h := range hs {
-		run, _, err := describeRun(h)
+		run, _, err := describeRun(h, dc)
 		if err != nil {
 			return nil, err
 		}
@@ -84,7 +87,7 @@ func RunsFromHistories(hs []*historypb.History) ([]Run, error) {
 	return runs, nil
 }
 
-func describeRun(h *historypb.History) (Run, string, error) {
+func describeRun(h *historypb.History, dc converter.DataConverter) (Run, string, error) {
 	evs := h.GetEvents()
 	if len(evs) == 0 {
 		return Run{}, "", errors.New("empty history")
@@ -94,7 +97,7 @@ func describeRun(h *historypb.History) (Run, string, error) {
 		return Run{}, "", errors.New("history does not begin with WorkflowExecutionStarted")
 	}
 	run := Run{History: h}
-	if err := converter.GetDefaultDataConverter().FromPayloads(st.GetInput(), &run.Input); err != nil {
+	if err := orDefault(dc).FromPayloads(st.GetInput(), &run.Input); err != nil {
 		return Run{}, "", fmt.Errorf("decode the workflow input: %w", err)
 	}
 	run.RunID = st.GetOriginalExecutionRunId()
@@ -107,9 +110,10 @@ func describeRun(h *historypb.History) (Run, string, error) {
 
 // Steps decodes the Commit steps recorded in a history, in order: the input
 // of each Commit activity task, or, where steps run as local activities
-// (workflows changeLocalSteps), the result in each Commit marker.
-func Steps(h *historypb.History) ([]workflows.CommitInput, error) {
-	dc := converter.GetDefaultDataConverter()
+// (workflows changeLocalSteps), the result in each Commit marker. dc decodes
+// the payloads (nil: Temporal's default converter).
+func Steps(h *historypb.History, dc converter.DataConverter) ([]workflows.CommitInput, error) {
+	dc = orDefault(dc)
 	var out []workflows.CommitInput
 	for _, ev := range h.GetEvents() {
 		var step *commonpb.Payloads
@@ -137,6 +141,13 @@ func Steps(h *historypb.History) ([]workflows.CommitInput, error) {
 	return out, nil
 }
 
+func orDefault(dc converter.DataConverter) converter.DataConverter {
+	if dc == nil {
+		return converter.GetDefaultDataConverter()
+	}
+	return dc
+}
+
 // LocalActivityMarker is the name of the SDK's local-activity marker, and
 // these the keys of its details (go.temporal.io/sdk
 // internal_command_state_machine.go). The marker is part of the history
@@ -157,15 +168,16 @@ func Entries(steps []workflows.CommitInput) []workflows.Entry {
 }
 
 // Build makes the auditor's report from a request's runs: the timeline and
-// the verdict on every rule.
-func Build(runs []Run) (Report, error) {
+// the verdict on every rule; dc decodes the payloads (nil: Temporal's
+// default converter).
+func Build(runs []Run, dc converter.DataConverter) (Report, error) {
 	if len(runs) == 0 {
 		return Report{}, errors.New("no runs")
 	}
 	var steps []workflows.CommitInput
 	events := 0
 	for _, r := range runs {
-		s, err := Steps(r.History)
+		s, err := Steps(r.History, dc)
 		if err != nil {
 			return Report{}, fmt.Errorf("run %s: %w", r.RunID, err)
 		}

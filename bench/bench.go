@@ -199,7 +199,7 @@ func runMemory(ctx context.Context, cfg Config, slot func() time.Time, say func(
 		return nil, err
 	}
 	defer e.close()
-	o := ProbeOptions{Temporal: e.srv.FrontendAddr(), Namespace: e.srv.Namespace(), Queue: e.queue, DB: e.dbURL}
+	o := ProbeOptions{Temporal: e.srv.FrontendAddr(), Namespace: e.srv.Namespace(), Queue: e.queue, DB: e.dbURL, CodecKey: e.key.String()}
 	var out []MemoryResult
 
 	p, err := startProbe(ctx, o)

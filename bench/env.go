@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/housecall/housecall/activities"
+	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/config"
 	"github.com/housecall/housecall/devserver"
 	"github.com/housecall/housecall/internal/logging"
@@ -54,6 +55,9 @@ type env struct {
 	queue    string
 	tokens   map[string]string
 	log      *zap.Logger
+	// key encrypts the payloads (codec), as a production deployment does.
+	key   codec.Key
+	codec *codec.Codec
 }
 
 type envOptions struct {
@@ -116,7 +120,15 @@ func startEnv(ctx context.Context, o envOptions) (*env, error) {
 	if e.srv, err = devserver.Start(ctx, so); err != nil {
 		return nil, fmt.Errorf("embedded Temporal (%s): %w", o.persistence, err)
 	}
-	if e.temporal, err = client.DialContext(ctx, client.Options{HostPort: e.srv.FrontendAddr(), Namespace: e.srv.Namespace(), Logger: logging.Temporal(e.log)}); err != nil {
+	if e.key, err = codec.NewKey("bench-"); err != nil {
+		return nil, err
+	}
+	if e.codec, err = codec.New([]codec.Key{e.key}, ""); err != nil {
+		return nil, err
+	}
+	co := client.Options{HostPort: e.srv.FrontendAddr(), Namespace: e.srv.Namespace(), Logger: logging.Temporal(e.log)}
+	co.DataConverter, co.FailureConverter = codec.Converters(e.codec)
+	if e.temporal, err = client.DialContext(ctx, co); err != nil {
 		return nil, err
 	}
 	if err := worker.Setup(ctx, e.temporal, e.srv.Namespace()); err != nil {
@@ -145,7 +157,8 @@ func startEnv(ctx context.Context, o envOptions) (*env, error) {
 		}
 	}
 	p := sop.DefaultPolicy()
-	api := &starter.Server{Temporal: e.temporal, Store: e.store, TaskQueue: e.queue, Policy: func(time.Time) sop.Policy { return p }, Tokens: toks, Log: e.log}
+	api := &starter.Server{Temporal: e.temporal, Store: e.store, TaskQueue: e.queue, Policy: func(time.Time) sop.Policy { return p }, Tokens: toks, Log: e.log,
+		Encryption: starter.Encryption{Codec: e.codec}}
 	e.api = httptest.NewServer(api.Handler())
 	e.http = &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{
 		MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute,

@@ -20,6 +20,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/housecall/housecall/activities"
+	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/internal/logging"
 	"github.com/housecall/housecall/store"
 	"github.com/housecall/housecall/worker"
@@ -33,7 +34,14 @@ type ProbeOptions struct {
 	Queue     string
 	DB        string
 	Cache     int // sticky workflow cache size; 0 = the SDK's default
+	// CodecKey (ID=BASE64) encrypts the payloads as the parent's clients do;
+	// it reaches the process in the environment (ProbeCodecKeyEnv), not on
+	// its command line.
+	CodecKey string
 }
+
+// ProbeCodecKeyEnv carries ProbeOptions.CodecKey to the worker process.
+const ProbeCodecKeyEnv = "HOUSECALL_BENCH_CODEC_KEY"
 
 // Stats are one process's memory.
 type Stats struct {
@@ -70,7 +78,19 @@ func RunProbe(ctx context.Context, o ProbeOptions) error {
 		return err
 	}
 	defer st.Close()
-	c, err := client.DialContext(ctx, client.Options{HostPort: o.Temporal, Namespace: o.Namespace, Logger: logging.Temporal(zap.NewNop())})
+	co := client.Options{HostPort: o.Temporal, Namespace: o.Namespace, Logger: logging.Temporal(zap.NewNop())}
+	if o.CodecKey != "" {
+		keys, err := codec.ParseKeys(o.CodecKey)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ProbeCodecKeyEnv, err)
+		}
+		cd, err := codec.New(keys, "")
+		if err != nil {
+			return fmt.Errorf("%s: %w", ProbeCodecKeyEnv, err)
+		}
+		co.DataConverter, co.FailureConverter = codec.Converters(cd)
+	}
+	c, err := client.DialContext(ctx, co)
 	if err != nil {
 		return err
 	}
@@ -110,6 +130,7 @@ func startProbe(ctx context.Context, o ProbeOptions) (*probe, error) {
 	cmd := exec.CommandContext(ctx, self, "bench-worker", "--temporal", o.Temporal, "--namespace", o.Namespace,
 		"--queue", o.Queue, "--db", o.DB, "--cache", strconv.Itoa(o.Cache))
 	cmd.Stderr = os.Stderr
+	cmd.Env = append(os.Environ(), ProbeCodecKeyEnv+"="+o.CodecKey)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

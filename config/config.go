@@ -5,6 +5,8 @@
 package config
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +21,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/sop"
 )
 
@@ -50,8 +53,17 @@ var keys = []key{
 	{"temporal.address", "127.0.0.1:7233", kAddr, "Temporal frontend (dev: the embedded server listens here)"},
 	{"temporal.namespace", "default", kString, "Temporal namespace"},
 	{"temporal.task_queue", "housecall", kString, "Temporal task queue of the worker"},
+	{"temporal.codec_keys", "", kList, "payload encryption keys KEYID=BASE64(32 bytes), comma-separated; empty: payloads are not encrypted (dev: a key made once in dev.data_dir/codec-key)"},
+	{"temporal.codec_key_id", "", kString, "the key of temporal.codec_keys that encrypts new payloads (default: the first); the others still decrypt"},
+	{"temporal.tls.enabled", "", kBool, "TLS to the Temporal frontend: true, false, or empty (on when any other temporal.tls.* or temporal.api_key is set)"},
+	{"temporal.tls.cert", "", kString, "client certificate file (PEM) for mTLS to Temporal; with temporal.tls.key"},
+	{"temporal.tls.key", "", kString, "private key file (PEM) of temporal.tls.cert"},
+	{"temporal.tls.ca", "", kString, "CA certificates file (PEM) the Temporal frontend's certificate is checked against (default: the system's)"},
+	{"temporal.tls.server_name", "", kString, "server name expected in the Temporal frontend's certificate (default: the host of temporal.address)"},
+	{"temporal.api_key", "", kString, "API key sent to Temporal (e.g. Temporal Cloud) as a bearer token"},
 	{"dev.ui_addr", "127.0.0.1:8233", kAddr, "dev: Temporal Web UI listen address"},
 	{"dev.data_dir", ".housecall", kString, "dev: where the embedded Temporal server keeps its SQLite file and the dev tokens"},
+	{"http.codec_origins", "", kList, "browser origins (the Temporal UI's URL) allowed to call the codec endpoint /codec, comma-separated (dev: the embedded UI's)"},
 	{"auth.tokens", "", kList, "API tokens TOKEN=ROLE[:SUBJECT], comma-separated; roles callcentre, engineer (subject = engineer id), auditor, admin (dev: generated and printed)"},
 	{"sop.verify_timeout", "2h", kDuration, "R1.2: verification not done within this is escalated"},
 	{"sop.consultation_followup", "2h", kDuration, "R2.2: call-back this long after a phone consultation"},
@@ -96,6 +108,14 @@ type Config struct {
 	TemporalAddress   string
 	TemporalNamespace string
 	TaskQueue         string
+	// Codec encrypts Temporal payloads; nil when temporal.codec_keys is empty.
+	Codec *codec.Codec
+	// CodecKeys are temporal.codec_keys.
+	CodecKeys []codec.Key
+	// TemporalTLS is the TLS configuration to Temporal; nil: plain gRPC.
+	TemporalTLS       *tls.Config
+	TemporalAPIKey    string
+	CodecOrigins      []string
 	DevUIAddr         string
 	DevDataDir        string
 	Tokens            []Token
@@ -297,6 +317,16 @@ func fromViper(v *viper.Viper) (*Config, error) {
 	c.Policy = p
 
 	c.Tokens = parseTokens(v.Get("auth.tokens"), &bad)
+	c.CodecKeys, c.Codec = parseCodec(listOf(v.Get("temporal.codec_keys")), str("temporal.codec_key_id"), &bad)
+	c.TemporalTLS = parseTLS(str, c.TemporalAddress, &bad)
+	c.TemporalAPIKey = str("temporal.api_key")
+	for _, o := range listOf(v.Get("http.codec_origins")) {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad.add("http.codec_origins", "invalid origin %q (want scheme://host[:port])", o)
+			continue
+		}
+		c.CodecOrigins = append(c.CodecOrigins, strings.TrimSuffix(o, "/"))
+	}
 
 	if len(bad) > 0 {
 		return nil, &Error{Problems: bad}
@@ -309,6 +339,138 @@ type Error struct{ Problems []string }
 
 func (e *Error) Error() string {
 	return "invalid configuration:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+// listOf reads a comma-separated string (env, flag) or a YAML list.
+func listOf(raw any) []string {
+	var items []string
+	switch x := raw.(type) {
+	case string:
+		for _, s := range strings.Split(x, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				items = append(items, s)
+			}
+		}
+	case []any:
+		for _, s := range x {
+			if s := strings.TrimSpace(fmt.Sprint(s)); s != "" {
+				items = append(items, s)
+			}
+		}
+	case []string:
+		for _, s := range x {
+			if s = strings.TrimSpace(s); s != "" {
+				items = append(items, s)
+			}
+		}
+	}
+	return items
+}
+
+// parseCodec reads temporal.codec_keys and temporal.codec_key_id.
+func parseCodec(items []string, current string, bad *problems) ([]codec.Key, *codec.Codec) {
+	keys, err := codec.ParseKeys(strings.Join(items, ","))
+	if err != nil {
+		for _, e := range strings.Split(err.Error(), "\n") {
+			bad.add("temporal.codec_keys", "%s", e)
+		}
+		return nil, nil
+	}
+	if len(keys) == 0 {
+		if current != "" {
+			bad.add("temporal.codec_key_id", "%q names a key, but temporal.codec_keys is empty", current)
+		}
+		return nil, nil
+	}
+	if current != "" && !slices.ContainsFunc(keys, func(k codec.Key) bool { return k.ID == current }) {
+		bad.add("temporal.codec_key_id", "%q is not a key id of temporal.codec_keys", current)
+		return nil, nil
+	}
+	c, err := codec.New(keys, current)
+	if err != nil {
+		bad.add("temporal.codec_keys", "%v", err)
+		return nil, nil
+	}
+	return keys, c
+}
+
+// parseTLS reads temporal.tls.* and returns the TLS configuration to
+// Temporal, or nil for plain gRPC. The files are read now, so that a missing
+// or bad one is reported with its key at start.
+func parseTLS(str func(string) string, address string, bad *problems) *tls.Config {
+	enabled := str("temporal.tls.enabled")
+	certFile, keyFile, caFile, serverName := str("temporal.tls.cert"), str("temporal.tls.key"), str("temporal.tls.ca"), str("temporal.tls.server_name")
+	on := certFile != "" || keyFile != "" || caFile != "" || serverName != "" || str("temporal.api_key") != ""
+	if enabled != "" {
+		b, err := strconv.ParseBool(enabled)
+		if err != nil {
+			bad.add("temporal.tls.enabled", "must be true or false, got %q", enabled)
+			return nil
+		}
+		if !b && (certFile != "" || keyFile != "" || caFile != "" || serverName != "") {
+			bad.add("temporal.tls.enabled", "false, but temporal.tls.cert, key, ca or server_name is set")
+			return nil
+		}
+		on = b
+	}
+	if !on {
+		return nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName}
+	if cfg.ServerName == "" {
+		if host, _, err := net.SplitHostPort(address); err == nil {
+			cfg.ServerName = host
+		}
+	}
+	ok := true
+	readable := func(k, path string) []byte {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			bad.add(k, "cannot read %s: %v", path, unwrapPathError(err))
+			ok = false
+		}
+		return b
+	}
+	switch {
+	case certFile != "" && keyFile != "":
+		certPEM, keyPEM := readable("temporal.tls.cert", certFile), readable("temporal.tls.key", keyFile)
+		if ok {
+			cert, err := tls.X509KeyPair(certPEM, keyPEM)
+			if err != nil {
+				bad.add("temporal.tls.cert", "%s with temporal.tls.key %s: %v", certFile, keyFile, err)
+				ok = false
+			}
+			cfg.Certificates = []tls.Certificate{cert}
+		}
+	case certFile != "":
+		bad.add("temporal.tls.key", "required with temporal.tls.cert")
+		ok = false
+	case keyFile != "":
+		bad.add("temporal.tls.cert", "required with temporal.tls.key")
+		ok = false
+	}
+	if caFile != "" {
+		if b := readable("temporal.tls.ca", caFile); b != nil {
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(b) {
+				bad.add("temporal.tls.ca", "%s holds no PEM certificate", caFile)
+				ok = false
+			}
+			cfg.RootCAs = pool
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return cfg
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // parseTokens reads TOKEN=ROLE[:SUBJECT] items from a comma-separated string

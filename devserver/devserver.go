@@ -80,8 +80,12 @@ type Options struct {
 	// registered at start). Registering a name that already exists with a
 	// different type is an error.
 	SearchAttributes map[string]enums.IndexedValueType
-	Logger           *zap.Logger // server logs go here (at warn level and above unless Debug); nil = no logs
-	Debug            bool
+	// CodecEndpoint is the remote payload codec the UI decodes payloads
+	// with (Temporal's codec server protocol: the browser POSTs to
+	// CodecEndpoint+"/decode"); "" = none, encrypted payloads show as such.
+	CodecEndpoint string
+	Logger        *zap.Logger // server logs go here (at warn level and above unless Debug); nil = no logs
+	Debug         bool
 }
 
 // Server is a running embedded Temporal server. Create it with Start.

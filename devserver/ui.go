@@ -39,6 +39,10 @@ func (s *Server) startUI(ctx context.Context, a *listenAddr) error {
 		HideLogs:            true,
 		DisableNewsFetch:    true,
 		CORS:                uiconfig.CORS{CookieInsecure: true},
+		// The browser calls the codec endpoint itself; the token it needs is
+		// in the endpoint's path (housecall's /codec/t/TOKEN), so neither
+		// the UI's access token nor cookies are sent.
+		Codec: uiconfig.Codec{Endpoint: s.opts.CodecEndpoint},
 	}
 	ui, err := newUIServer(cfg)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/housecall/housecall/audit"
+	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/internal/housecalltest"
 	"github.com/housecall/housecall/sop"
 	"github.com/housecall/housecall/starter"
@@ -167,7 +168,8 @@ func TestAftercareEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := audit.Replay(h); err != nil {
+			dc, fc := codec.Converters(env.Codec)
+			if err := audit.Replay(h, dc, fc); err != nil {
 				t.Fatalf("run %s: %v", run.RunID, err)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/housecall/housecall/audit"
+	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/sop"
 )
 
@@ -22,11 +23,11 @@ func (s *Server) routeAudit() {
 // the Temporal history of all the request's runs (R11.2).
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	id := r.PathValue("id")
-	runs, err := audit.Runs(r.Context(), s.Temporal, id)
+	runs, err := audit.Runs(r.Context(), s.Temporal, id, s.dataConverter())
 	if err != nil {
 		return s.historyError(w, id, err, log)
 	}
-	rep, err := audit.Build(runs)
+	rep, err := audit.Build(runs, s.dataConverter())
 	if err != nil {
 		log.Error("rebuild timeline", zap.Error(err))
 		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
@@ -41,18 +42,23 @@ type RunHistory struct {
 }
 
 // history answers the raw Temporal event history of the request's latest run
-// (Temporal's own JSON, as `temporal workflow show -o json` prints it), or
+// (Temporal's own JSON, as `temporal workflow show -o json` prints it, with
+// the payloads decrypted: the auditor reads what the workflow wrote), or
 // with ?runs=all the histories of all its runs, oldest first.
 func (s *Server) history(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	id := r.PathValue("id")
 	if r.URL.Query().Get("runs") == "all" {
-		runs, err := audit.Runs(r.Context(), s.Temporal, id)
+		runs, err := audit.Runs(r.Context(), s.Temporal, id, s.dataConverter())
 		if err != nil {
 			return s.historyError(w, id, err, log)
 		}
 		out := make([]RunHistory, 0, len(runs))
 		for _, run := range runs {
-			b, err := protojson.Marshal(run.History)
+			h, err := codec.DecodeHistory(r.Context(), s.Encryption.Codec, run.History)
+			if err != nil {
+				return writeError(w, http.StatusInternalServerError, "decode the history: "+err.Error(), nil)
+			}
+			b, err := protojson.Marshal(h)
 			if err != nil {
 				return writeError(w, http.StatusInternalServerError, err.Error(), nil)
 			}
@@ -63,6 +69,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ principal, lo
 	h, err := audit.History(r.Context(), s.Temporal, id, "")
 	if err != nil {
 		return s.historyError(w, id, err, log)
+	}
+	if h, err = codec.DecodeHistory(r.Context(), s.Encryption.Codec, h); err != nil {
+		return writeError(w, http.StatusInternalServerError, "decode the history: "+err.Error(), nil)
 	}
 	b, err := protojson.Marshal(h)
 	if err != nil {

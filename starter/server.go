@@ -42,6 +42,8 @@ type Server struct {
 	Policy func(time.Time) sop.Policy
 	Tokens []config.Token
 	Log    *zap.Logger
+	// Encryption of Temporal payloads: the auditor's decoding and /codec (codec.go).
+	Encryption Encryption
 	// Now is the clock (tests may replace it).
 	Now func() time.Time
 
@@ -76,6 +78,7 @@ func (s *Server) Handler() http.Handler {
 	s.route("GET /v1/requests/{id}/notifications", roles(sop.RoleCallCentre, sop.RoleAuditor, sop.RoleAdmin), s.listNotifications)
 	s.routeAudit()
 	s.routeReconciliations()
+	s.routeCodec()
 	return s.mux
 }
 

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/housecall/housecall/audit"
+	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/starter"
 )
 
@@ -74,6 +75,14 @@ otherwise a rule was changed without workflow.GetVersion and running requests wo
 			if err := json.Unmarshal(res.Body, &body); err != nil {
 				return err
 			}
+			// The API answers the histories decrypted; the converters of
+			// this configuration read them either way (plaintext passes
+			// through the codec).
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			dc, fc := codec.Converters(cfg.Codec)
 			out := cmd.OutOrStdout()
 			events, failed := 0, 0
 			for _, run := range body.Runs {
@@ -82,7 +91,7 @@ otherwise a rule was changed without workflow.GetVersion and running requests wo
 					return fmt.Errorf("run %s: %w", run.RunID, err)
 				}
 				events += len(h.GetEvents())
-				if err := audit.Replay(h); err != nil {
+				if err := audit.Replay(h, dc, fc); err != nil {
 					failed++
 					fmt.Fprintf(out, "run %s (%d events): %v\n", run.RunID, len(h.GetEvents()), err)
 					continue

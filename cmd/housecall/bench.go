@@ -101,6 +101,7 @@ func newBenchWorkerCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.CodecKey = os.Getenv(bench.ProbeCodecKeyEnv)
 			if err := bench.RunProbe(cmd.Context(), o); err != nil {
 				fmt.Fprintln(os.Stderr, "bench-worker:", err)
 				return err

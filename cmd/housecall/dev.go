@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/config"
 	"github.com/housecall/housecall/devserver"
 	"github.com/housecall/housecall/sop"
@@ -24,7 +26,10 @@ import (
 	"github.com/housecall/housecall/workflows"
 )
 
-const tokensFile = "tokens.json"
+const (
+	tokensFile   = "tokens.json"
+	codecKeyFile = "codec-key"
+)
 
 // demoEngineers are put on an empty roster by `housecall dev`, so that a
 // first request can be booked at once.
@@ -74,6 +79,11 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 		}
 		cfg.Tokens = toks
 	}
+	if cfg.Codec == nil {
+		if err := useDevCodecKey(cfg); err != nil {
+			return err
+		}
+	}
 
 	if err := migrate(ctx, cfg, func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }); err != nil {
 		return fmt.Errorf("%w\n(is PostgreSQL running? `make setup` installs and starts it)", err)
@@ -88,12 +98,22 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 		return err
 	}
 
+	// The API listens before the UI starts, so the UI can be given the codec
+	// endpoint's address.
+	ln, err := listen(cfg.HTTPAddr, "http.addr")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	cfg.HTTPAddr = ln.Addr().String()
+
 	srv, err := devserver.Start(ctx, devserver.Options{
 		DataDir:          cfg.DevDataDir,
 		FrontendAddr:     cfg.TemporalAddress,
 		UIAddr:           cfg.DevUIAddr,
 		Namespace:        cfg.TemporalNamespace,
 		SearchAttributes: workflows.SearchAttributeTypes(),
+		CodecEndpoint:    devCodecEndpoint(cfg),
 		Logger:           log.Named("temporal-server"),
 	})
 	if err != nil {
@@ -106,6 +126,7 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 	}()
 
 	cfg.TemporalAddress = srv.FrontendAddr() // the real port when 0 was asked for
+	cfg.CodecOrigins = append(cfg.CodecOrigins, uiOrigins(srv.UIURL())...)
 	c, err := dialTemporal(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -114,11 +135,6 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 	if err := ensureBackground(ctx, cfg, c, log); err != nil {
 		return err
 	}
-	ln, err := listen(cfg.HTTPAddr, "http.addr")
-	if err != nil {
-		return err
-	}
-	cfg.HTTPAddr = ln.Addr().String()
 
 	// The worker and the API run until Ctrl-C, or until one of them fails.
 	ctx, cancel := context.WithCancel(ctx)
@@ -152,7 +168,8 @@ func printBanner(out io.Writer, cfg *config.Config, srv *devserver.Server, seede
 	fmt.Fprintf(out, "  Temporal UI   %s/namespaces/%s/workflows\n", srv.UIURL(), cfg.TemporalNamespace)
 	fmt.Fprintf(out, "  Temporal      %s  namespace %s, task queue %s\n", srv.FrontendAddr(), cfg.TemporalNamespace, cfg.TaskQueue)
 	fmt.Fprintf(out, "  PostgreSQL    %s\n", store.Redact(cfg.DatabaseURL))
-	fmt.Fprintf(out, "  Data          %s\n\n", cfg.DevDataDir)
+	fmt.Fprintf(out, "  Data          %s\n", cfg.DevDataDir)
+	fmt.Fprintf(out, "  Encryption    payloads encrypted with key %s; the UI decodes them through http://%s/codec (auditor)\n\n", cfg.Codec.KeyID(), cfg.HTTPAddr)
 	fmt.Fprintf(out, "  API tokens (Authorization: Bearer TOKEN; also in %s):\n", filepath.Join(cfg.DevDataDir, tokensFile))
 	for _, t := range cfg.Tokens {
 		who := string(t.Role)
@@ -202,6 +219,75 @@ func devTokens(dataDir string) ([]config.Token, error) {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	return toks, nil
+}
+
+// useDevCodecKey makes `housecall dev` encrypt its payloads when no
+// temporal.codec_keys are configured: with a key made once and kept in
+// dev.data_dir/codec-key, so that the histories of earlier runs still decode.
+func useDevCodecKey(cfg *config.Config) error {
+	path := filepath.Join(cfg.DevDataDir, codecKeyFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		k, err := codec.NewKey("dev-")
+		if err != nil {
+			return err
+		}
+		b = []byte(k.String() + "\n")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	} else if err != nil {
+		return err
+	}
+	keys, err := codec.ParseKeys(strings.TrimSpace(string(b)))
+	if err == nil && len(keys) == 0 {
+		err = errors.New("no key")
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w (it holds KEYID=BASE64; histories written with it cannot be read without it)", path, err)
+	}
+	c, err := codec.New(keys, "")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	cfg.Codec, cfg.CodecKeys = c, keys
+	return nil
+}
+
+// devCodecEndpoint is the codec endpoint the dev UI calls from the browser:
+// the API's /codec with the auditor's dev token in the path (the UI cannot
+// send an Authorization header of its own). Empty without an auditor token.
+func devCodecEndpoint(cfg *config.Config) string {
+	for _, t := range cfg.Tokens {
+		if t.Role == sop.RoleAuditor {
+			return "http://" + browserAddr(cfg.HTTPAddr) + "/codec/t/" + t.Token
+		}
+	}
+	return ""
+}
+
+// browserAddr is addr as a browser on this machine reaches it.
+func browserAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// uiOrigins are the origins a browser shows the UI at uiURL under.
+func uiOrigins(uiURL string) []string {
+	if uiURL == "" {
+		return nil
+	}
+	out := []string{uiURL}
+	if rest, ok := strings.CutPrefix(uiURL, "http://127.0.0.1:"); ok {
+		out = append(out, "http://localhost:"+rest)
+	}
+	return out
 }
 
 // seedRoster puts the demo engineers on an empty roster.

@@ -19,6 +19,7 @@ import (
 	"github.com/housecall/housecall/activities"
 	"github.com/housecall/housecall/config"
 	"github.com/housecall/housecall/internal/logging"
+	"github.com/housecall/housecall/internal/temporalclient"
 	"github.com/housecall/housecall/notify"
 	"github.com/housecall/housecall/starter"
 	"github.com/housecall/housecall/store"
@@ -42,16 +43,10 @@ func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
 
+// dialTemporal connects to Temporal with TLS, API key and payload
+// encryption as configured (temporalclient.Options).
 func dialTemporal(ctx context.Context, cfg *config.Config, log *zap.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    logging.Temporal(log.Named("temporal")),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("temporal.address %s: %w", cfg.TemporalAddress, err)
-	}
-	return c, nil
+	return temporalclient.Dial(ctx, cfg, log)
 }
 
 // notifier picks the webhook gateway when configured, else the log.
@@ -89,12 +84,13 @@ func runWorker(ctx context.Context, cfg *config.Config, c client.Client, st *sto
 // apiServer makes the HTTP API server.
 func apiServer(cfg *config.Config, c client.Client, st *store.Store, log *zap.Logger) *http.Server {
 	srv := &starter.Server{
-		Temporal:  c,
-		Store:     st,
-		TaskQueue: cfg.TaskQueue,
-		Policy:    cfg.PolicyAt,
-		Tokens:    cfg.Tokens,
-		Log:       log.Named("api"),
+		Temporal:   c,
+		Store:      st,
+		TaskQueue:  cfg.TaskQueue,
+		Policy:     cfg.PolicyAt,
+		Tokens:     cfg.Tokens,
+		Log:        log.Named("api"),
+		Encryption: starter.Encryption{Codec: cfg.Codec, Origins: cfg.CodecOrigins},
 	}
 	return &http.Server{Addr: cfg.HTTPAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 }

@@ -1,7 +1,8 @@
 // Package housecalltest runs the whole of housecall for integration tests:
 // a real Temporal server in-process (go.temporal.io/server/temporaltest), a
 // fresh database on the real PostgreSQL, the worker with the real activities
-// and the HTTP API on an httptest server.
+// and the HTTP API on an httptest server. Payloads are encrypted (codec) with
+// a key made for the test, as in production.
 package housecalltest
 
 import (
@@ -20,6 +21,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/housecall/housecall/activities"
+	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/config"
 	"github.com/housecall/housecall/internal/logging"
 	"github.com/housecall/housecall/sop"
@@ -40,7 +42,9 @@ type Env struct {
 	Log      *zap.Logger
 	Policy   sop.Policy
 	Queue    string
-	tokens   map[string]string
+	// Codec encrypts every payload the test's clients and worker write.
+	Codec  *codec.Codec
+	tokens map[string]string
 }
 
 // Options change the environment.
@@ -69,8 +73,17 @@ func Start(t testing.TB, o Options) *Env {
 	}
 	e.Store, e.DBURL = storetest.New(t)
 
+	key, err := codec.NewKey("test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Codec, err = codec.New([]codec.Key{key}, ""); err != nil {
+		t.Fatal(err)
+	}
+	base := client.Options{Logger: logging.Temporal(e.Log)}
+	base.DataConverter, base.FailureConverter = codec.Converters(e.Codec)
 	opts := []temporaltest.TestServerOption{
-		temporaltest.WithBaseClientOptions(client.Options{Logger: logging.Temporal(e.Log)}),
+		temporaltest.WithBaseClientOptions(base),
 		temporaltest.WithBaseWorkerOptions(sdkworker.Options{}),
 	}
 	if tt, ok := t.(*testing.T); ok {
@@ -103,16 +116,23 @@ func Start(t testing.TB, o Options) *Env {
 		add("tok-engineer-"+id, sop.RoleEngineer, id)
 	}
 	srv := &starter.Server{
-		Temporal:  e.Temporal,
-		Store:     e.Store,
-		TaskQueue: e.Queue,
-		Policy:    func(time.Time) sop.Policy { return e.Policy },
-		Tokens:    toks,
-		Log:       e.Log,
+		Temporal:   e.Temporal,
+		Store:      e.Store,
+		TaskQueue:  e.Queue,
+		Policy:     func(time.Time) sop.Policy { return e.Policy },
+		Tokens:     toks,
+		Log:        e.Log,
+		Encryption: starter.Encryption{Codec: e.Codec},
 	}
 	e.API = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.API.Close)
 	return e
+}
+
+// RawClient is a Temporal client without the codec: it sees the histories
+// as the Temporal server stores them.
+func (e *Env) RawClient() client.Client {
+	return e.Server.NewClientWithOptions(client.Options{Logger: logging.Temporal(e.Log)})
 }
 
 // For returns the environment reporting to t (a subtest).
