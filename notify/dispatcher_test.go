@@ -1,7 +1,9 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -9,8 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/housecall/housecall/notify"
 	"github.com/housecall/housecall/sop"
@@ -456,21 +458,44 @@ func TestDefaultBackoff(t *testing.T) {
 	}
 }
 
-func TestLogNotifier(t *testing.T) {
-	core, logs := observer.New(zap.InfoLevel)
+// At info level the log names the notification, never the customer: no
+// phone, name, address or text (they are personal data); at debug it has
+// everything.
+func TestLogNotifierKeepsCustomerDataOutOfInfoLogs(t *testing.T) {
 	n := sample()
-	if err := (notify.LogNotifier{Log: zap.New(core)}).Send(context.Background(), n); err != nil {
-		t.Fatal(err)
-	}
-	entries := logs.All()
-	if len(entries) != 1 {
-		t.Fatalf("%d log lines", len(entries))
-	}
-	f := entries[0].ContextMap()
-	for k, v := range map[string]any{"request_id": "SR-9", "audience": "customer", "recipient": "13800138000",
-		"message": "appointment_confirm", "rule": "R4.2", "key": "SR-9/3/1", "text": n.Text} {
-		if f[k] != v {
-			t.Errorf("%s = %v, want %v", k, f[k], v)
+	n.Recipient = "13800138000"
+	n.Subject = "李娜 的预约已确认"
+	n.Text = "李娜您好，工程师将于 3月2日 09:00 到 北京市朝阳区建国路88号 上门，电话 13800138000。"
+	send := func(level zapcore.Level) string {
+		var buf bytes.Buffer
+		core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&buf), level)
+		if err := (notify.LogNotifier{Log: zap.New(core)}).Send(context.Background(), n); err != nil {
+			t.Fatal(err)
 		}
+		return buf.String()
+	}
+	info := send(zapcore.InfoLevel)
+	for _, pii := range []string{"13800138000", "李娜", "建国路", n.Text} {
+		if strings.Contains(info, pii) {
+			t.Errorf("info log carries %q:\n%s", pii, info)
+		}
+	}
+	var line map[string]any
+	if err := json.Unmarshal([]byte(info), &line); err != nil {
+		t.Fatalf("one JSON line: %v\n%s", err, info)
+	}
+	for k, v := range map[string]any{"request_id": "SR-9", "audience": "customer", "message": "appointment_confirm", "rule": "R4.2", "key": "SR-9/3/1"} {
+		if line[k] != v {
+			t.Errorf("info: %s = %v, want %v", k, line[k], v)
+		}
+	}
+	debug := send(zapcore.DebugLevel)
+	for _, want := range []string{"13800138000", "李娜", n.Text, `"message":"appointment_confirm"`} {
+		if !strings.Contains(debug, want) {
+			t.Errorf("debug log lacks %q:\n%s", want, debug)
+		}
+	}
+	if strings.Count(debug, "\n") != 1 {
+		t.Errorf("debug: want one line, got\n%s", debug)
 	}
 }

@@ -56,8 +56,10 @@ type Notifier interface {
 	Send(ctx context.Context, n Notification) error
 }
 
-// LogNotifier writes every notification to the log at info level; it is the
-// dispatcher's default when no gateway is configured.
+// LogNotifier writes every notification to the log; it is the dispatcher's
+// default when no gateway is configured. At info level only what identifies
+// it (request, audience, message kind, rule, key); the recipient, subject and
+// text — customers' names, phones and addresses — only at debug level.
 type LogNotifier struct {
 	Log *zap.Logger
 }
@@ -68,16 +70,18 @@ func (l LogNotifier) Send(_ context.Context, n Notification) error {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	log.Info("notification",
+	log = log.With(
 		zap.String("request_id", n.RequestID),
 		zap.String("audience", n.Audience),
-		zap.String("recipient", n.Recipient),
 		zap.String("message", n.Message),
 		zap.String("rule", n.Rule),
 		zap.String("key", n.Key),
 		zap.Bool("urgent", n.Urgent),
-		zap.String("subject", n.Subject),
-		zap.String("text", n.Text),
 	)
+	if ce := log.Check(zap.DebugLevel, "notification"); ce != nil {
+		ce.Write(zap.String("recipient", n.Recipient), zap.String("subject", n.Subject), zap.String("text", n.Text))
+		return nil
+	}
+	log.Info("notification")
 	return nil
 }
