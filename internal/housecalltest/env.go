@@ -122,12 +122,15 @@ func Start(t testing.TB, o Options) *Env {
 		Policy:     func(time.Time) sop.Policy { return e.Policy },
 		Tokens:     toks,
 		Log:        e.Log,
-		Encryption: starter.Encryption{Codec: e.Codec},
+		Encryption: starter.Encryption{Codec: e.Codec, Origins: []string{UIOrigin}},
 	}
 	e.API = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.API.Close)
 	return e
 }
+
+// UIOrigin is the Temporal UI's origin the test API allows to call /codec.
+const UIOrigin = "http://ui.housecall.test:8233"
 
 // RawClient is a Temporal client without the codec: it sees the histories
 // as the Temporal server stores them.
