@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -93,6 +96,27 @@ func TestDevRunsEverythingAndKeepsRequestsAcrossRestarts(t *testing.T) {
 	if res, err = c.SendEvent(ctx, "SR-DEV-1", []byte(`{"type":"triaged","category":"misuse"}`), ""); err != nil || res.Status != 200 {
 		t.Fatalf("event: %v %d %s", err, res.Status, res.Body)
 	}
+	// Payloads are encrypted with a dev key kept in dev.data_dir, and the
+	// dev UI decodes them through the API's codec endpoint.
+	key, err := os.ReadFile(filepath.Join(dir, codecKeyFile))
+	if err != nil || cfg.Codec == nil || !strings.HasPrefix(string(key), cfg.Codec.KeyID()+"=") {
+		t.Fatalf("dev codec key: %v %q", err, key)
+	}
+	if len(cfg.CodecOrigins) == 0 {
+		t.Fatal("the dev UI's origin may not call /codec")
+	}
+	resp, err := http.Get(cfg.CodecOrigins[0] + "/api/v1/settings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var settings struct {
+		Codec struct{ Endpoint string }
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&settings)
+	resp.Body.Close()
+	if want := "http://" + cfg.HTTPAddr + "/codec/t/"; !strings.HasPrefix(settings.Codec.Endpoint, want) {
+		t.Fatalf("UI codec endpoint %q, want %s…", settings.Codec.Endpoint, want)
+	}
 	if err := stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
@@ -106,6 +130,9 @@ func TestDevRunsEverythingAndKeepsRequestsAcrossRestarts(t *testing.T) {
 	tok2, _ := clientToken(cfg)
 	if tok2 != tok {
 		t.Fatal("dev tokens changed across a restart")
+	}
+	if key2, _ := os.ReadFile(filepath.Join(dir, codecKeyFile)); !bytes.Equal(key2, key) || cfg.Codec.KeyID() != strings.Split(string(key), "=")[0] {
+		t.Fatal("dev codec key changed across a restart")
 	}
 	c.BaseURL = "http://" + cfg.HTTPAddr
 	res, err = c.GetRequest(ctx, "SR-DEV-1")
