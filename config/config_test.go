@@ -1,7 +1,14 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,5 +150,121 @@ func TestPolicyAtUsesTheServiceAreasOffset(t *testing.T) {
 	}
 	if off := c.PolicyAt(time.Now()).UTCOffsetSeconds; off != 8*3600 {
 		t.Fatalf("offset %d", off)
+	}
+}
+
+func TestCodecKeys(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c, err := load(t)
+	if err != nil || c.Codec != nil {
+		t.Fatalf("default: no encryption, got %v %v", c.Codec, err)
+	}
+	k1 := "k1=" + strings.Repeat("A", 43) + "="
+	k2 := "k2=" + strings.Repeat("B", 43) + "="
+	t.Setenv("HOUSECALL_TEMPORAL_CODEC_KEYS", k1+","+k2)
+	if c, err = load(t); err != nil || c.Codec.KeyID() != "k1" || len(c.CodecKeys) != 2 {
+		t.Fatalf("first key encrypts: %v %v", c, err)
+	}
+	t.Setenv("HOUSECALL_TEMPORAL_CODEC_KEY_ID", "k2")
+	if c, err = load(t); err != nil || c.Codec.KeyID() != "k2" {
+		t.Fatalf("codec_key_id: %v", err)
+	}
+	t.Setenv("HOUSECALL_TEMPORAL_CODEC_KEY_ID", "k3")
+	t.Setenv("HOUSECALL_HTTP_CODEC_ORIGINS", "http://ui:8233,ftp://x")
+	_, err = load(t)
+	for _, want := range []string{`temporal.codec_key_id: "k3" is not a key id of temporal.codec_keys`, `http.codec_origins: invalid origin "ftp://x"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+	t.Setenv("HOUSECALL_TEMPORAL_CODEC_KEY_ID", "")
+	t.Setenv("HOUSECALL_HTTP_CODEC_ORIGINS", "")
+	t.Setenv("HOUSECALL_TEMPORAL_CODEC_KEYS", "k1=AAAA,k2")
+	_, err = load(t)
+	for _, want := range []string{`temporal.codec_keys: key "k1": 3 bytes, want 32`, "temporal.codec_keys: item 2 is not KEYID=BASE64"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+}
+
+// writeCert writes a self-signed certificate and its key, PEM.
+func writeCert(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "housecall-worker"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalPKCS8PrivateKey(key)
+	certFile, keyFile = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key")
+	_ = os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	_ = os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+	return certFile, keyFile
+}
+
+func TestTemporalTLS(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	c, err := load(t)
+	if err != nil || c.TemporalTLS != nil {
+		t.Fatalf("default: plain gRPC, got %v %v", c.TemporalTLS, err)
+	}
+	certFile, keyFile := writeCert(t, dir)
+	t.Setenv("HOUSECALL_TEMPORAL_ADDRESS", "ns.acct.tmprl.cloud:7233")
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_CERT", certFile)
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_KEY", keyFile)
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_CA", certFile)
+	c, err = load(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TemporalTLS == nil || len(c.TemporalTLS.Certificates) != 1 || c.TemporalTLS.RootCAs == nil || c.TemporalTLS.ServerName != "ns.acct.tmprl.cloud" {
+		t.Fatalf("TLS %+v", c.TemporalTLS)
+	}
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_SERVER_NAME", "temporal.internal")
+	if c, err = load(t); err != nil || c.TemporalTLS.ServerName != "temporal.internal" {
+		t.Fatalf("server name: %v", err)
+	}
+
+	// An API key alone turns TLS on (Temporal Cloud), unless told otherwise.
+	for _, k := range []string{"CERT", "KEY", "CA", "SERVER_NAME"} {
+		t.Setenv("HOUSECALL_TEMPORAL_TLS_"+k, "")
+	}
+	t.Setenv("HOUSECALL_TEMPORAL_API_KEY", "secret-key")
+	if c, err = load(t); err != nil || c.TemporalTLS == nil || c.TemporalAPIKey != "secret-key" {
+		t.Fatalf("api key: %v %v", c, err)
+	}
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_ENABLED", "false")
+	if c, err = load(t); err != nil || c.TemporalTLS != nil {
+		t.Fatalf("tls.enabled=false: %v", err)
+	}
+
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_ENABLED", "maybe")
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_CERT", filepath.Join(dir, "missing.pem"))
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_KEY", keyFile)
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_CA", keyFile)
+	_, err = load(t)
+	for _, want := range []string{`temporal.tls.enabled: must be true or false, got "maybe"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_ENABLED", "")
+	_, err = load(t)
+	for _, want := range []string{"temporal.tls.cert: cannot read " + filepath.Join(dir, "missing.pem") + ": no such file or directory", "temporal.tls.ca: " + keyFile + " holds no PEM certificate"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_CERT", "")
+	t.Setenv("HOUSECALL_TEMPORAL_TLS_CA", "")
+	if _, err = load(t); err == nil || !strings.Contains(err.Error(), "temporal.tls.cert: required with temporal.tls.key") {
+		t.Errorf("key without cert: %v", err)
 	}
 }
