@@ -41,8 +41,9 @@ const (
 // testEnv stands in for the operator's environment when the compose file is
 // interpolated. The required variables get values; the rest use defaults.
 var testEnv = map[string]string{
-	"POSTGRES_PASSWORD":     "pw-from-env",
-	"HOUSECALL_AUTH_TOKENS": "tok1=admin,tok2=callcentre:alice",
+	"POSTGRES_PASSWORD":             "pw-from-env",
+	"HOUSECALL_AUTH_TOKENS":         "tok1=admin,tok2=callcentre:alice",
+	"HOUSECALL_TEMPORAL_CODEC_KEYS": "k1=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
 }
 
 // ---------------------------------------------------------------------------
@@ -512,7 +513,7 @@ func TestComposeServicesExist(t *testing.T) {
 }
 
 func TestComposeRequiresSecrets(t *testing.T) {
-	for _, v := range []string{"HOUSECALL_AUTH_TOKENS", "POSTGRES_PASSWORD"} {
+	for _, v := range []string{"HOUSECALL_AUTH_TOKENS", "POSTGRES_PASSWORD", "HOUSECALL_TEMPORAL_CODEC_KEYS"} {
 		env := map[string]string{}
 		for k, val := range testEnv {
 			if k != v {
