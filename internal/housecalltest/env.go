@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -38,11 +39,13 @@ type Env struct {
 	Server   *temporaltest.TestServer
 	Store    *store.Store
 	DBURL    string
-	API      *httptest.Server
-	Log      *zap.Logger
-	Policy   sop.Policy
-	Queue    string
-	tokens   map[string]string
+	// Metrics are the worker's (steps waiting for the database).
+	Metrics *prometheus.Registry
+	API     *httptest.Server
+	Log     *zap.Logger
+	Policy  sop.Policy
+	Queue   string
+	tokens  map[string]string
 }
 
 // Options change the environment.
@@ -55,6 +58,9 @@ type Options struct {
 	Quiet bool
 	// Interceptors are the worker's (fault injection).
 	Interceptors []interceptor.WorkerInterceptor
+	// AdminURL is the PostgreSQL server to make the database on (default:
+	// storetest.AdminURL; a storetest.Cluster's to play outages).
+	AdminURL string
 	// NoFinalCheck skips the check, when the test ends, that PostgreSQL
 	// and the history of every request agree (audit check).
 	NoFinalCheck bool
@@ -74,7 +80,10 @@ func Start(t testing.TB, o Options) *Env {
 	if o.Policy != nil {
 		e.Policy = *o.Policy
 	}
-	e.Store, e.DBURL = storetest.New(t)
+	if o.AdminURL == "" {
+		o.AdminURL = storetest.AdminURL()
+	}
+	e.Store, e.DBURL = storetest.NewOn(t, o.AdminURL)
 
 	opts := []temporaltest.TestServerOption{
 		temporaltest.WithBaseClientOptions(client.Options{Logger: logging.Temporal(e.Log)}),
@@ -91,7 +100,8 @@ func Start(t testing.TB, o Options) *Env {
 	if err := worker.Setup(context.Background(), e.Temporal, e.Server.GetDefaultNamespace()); err != nil {
 		t.Fatal(err)
 	}
-	acts := &activities.Activities{Store: e.Store, Temporal: e.Temporal, Log: e.Log}
+	e.Metrics = prometheus.NewRegistry()
+	acts := &activities.Activities{Store: e.Store, Temporal: e.Temporal, Log: e.Log, Metrics: activities.NewMetrics(e.Metrics)}
 	if len(o.Interceptors) == 0 {
 		e.Server.NewWorker(e.Queue, func(r sdkworker.Registry) { worker.Register(r, acts) })
 	} else {
