@@ -161,4 +161,3 @@ func metric(t *testing.T, env *housecalltest.Env, name string) []*dto.Metric {
 	}
 	return nil
 }
-
