@@ -10,7 +10,7 @@ STATICCHECK_VERSION := v0.8.2
 WORKFLOWCHECK_VERSION := v0.6.0
 TEST_TIMEOUT ?= 25m
 
-.PHONY: run test lint bench setup build tools fmt clean help
+.PHONY: run test lint bench chaos setup build tools fmt clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -48,3 +48,6 @@ fmt: ## gofmt the tree
 
 clean: ## remove build output and the dev data (.housecall)
 	rm -rf $(BIN) .housecall
+
+chaos: setup ## the long fault tests: a 60 s PostgreSQL outage under load, kill -9 of housecall dev
+	HOUSECALL_OUTAGE=60s $(GO) test -count=1 -timeout 15m -run 'TestDatabaseOutage|TestKill9' -v ./starter/ ./cmd/housecall/

@@ -25,28 +25,50 @@ type Activities struct {
 	// Temporal signals requests (the reconciliation's results).
 	Temporal client.Client
 	Log      *zap.Logger
+	// Metrics counts steps waiting for the database (nil: not counted).
+	Metrics *Metrics
 }
 
 // Commit writes one step of a request (timeline, projection, outbox, records)
 // in one transaction, keyed on (request id, step). It returns the step it
 // committed: run as a local activity, its result is where the history keeps
 // the step for the auditor (audit.Steps).
-func (a *Activities) Commit(ctx context.Context, in workflows.CommitInput) (workflows.CommitInput, error) {
+//
+// Run as an activity task (workflows stepsRecorded), the history already
+// holds the step as the activity's input, so it returns nothing (null):
+// the step is not stored twice.
+//
+// A failure is retried by Temporal until the database takes the step, as
+// long as that takes; every failed attempt is logged and counted
+// (housecall_step_write_failures_total, housecall_steps_waiting).
+func (a *Activities) Commit(ctx context.Context, in workflows.CommitInput) (*workflows.CommitInput, error) {
 	applied, err := a.Store.Commit(ctx, in)
+	a.Metrics.outcome(workflows.ActivityCommit, in.RequestID, in.Seq, err)
 	if err != nil {
-		return workflows.CommitInput{}, err
+		a.failed(ctx, workflows.ActivityCommit, in.RequestID, in.Seq, err)
+		return nil, fmt.Errorf("write step %d of %s: %w", in.Seq, in.RequestID, err)
 	}
 	if !applied {
 		a.logger(ctx, in.RequestID).Info("step already committed", zap.Int64("seq", in.Seq))
 	}
-	return in, nil
+	if activity.IsActivity(ctx) && !activity.GetInfo(ctx).IsLocalActivity {
+		return nil, nil
+	}
+	return &in, nil
+}
+
+// failed logs a step's failed attempt: the request waits for the database.
+func (a *Activities) failed(ctx context.Context, name, requestID string, seq int64, err error) {
+	a.logger(ctx, requestID).Warn("step not written: retried until the database takes it", zap.Int64("seq", seq), zap.Error(err))
 }
 
 // BookAppointment books an engineer's slot or proposes another (R4.1).
 func (a *Activities) BookAppointment(ctx context.Context, in workflows.BookInput) (workflows.BookResult, error) {
 	res, err := a.Store.Book(ctx, in)
+	a.Metrics.outcome(workflows.ActivityBook, in.RequestID, 0, err)
 	if err != nil {
-		return res, err
+		a.failed(ctx, workflows.ActivityBook, in.RequestID, 0, err)
+		return res, fmt.Errorf("booking %s: %w", in.Key, err)
 	}
 	l := a.logger(ctx, in.RequestID).With(zap.String("outcome", res.Outcome), zap.String("key", in.Key))
 	if res.Appointment != nil {

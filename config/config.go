@@ -92,6 +92,7 @@ var keys = []key{
 	{"client.url", "", kURL, "client commands: the HTTP API (default: http:// + http.addr)"},
 	{"client.token", "", kString, "client commands: bearer token (dev: read from dev.data_dir)"},
 	{"client.as", "callcentre", kString, "client commands in dev without a token: act as this role, or engineer:ID"},
+	{"worker.metrics_addr", "", kString, "housecall worker: serve Prometheus /metrics here (host:port; empty: off). housecall api and dev serve them on /metrics"},
 }
 
 // Token is one API token and who holds it.
@@ -129,6 +130,7 @@ type Config struct {
 	ClientURL         string
 	ClientToken       string
 	ClientAs          string
+	WorkerMetricsAddr string
 }
 
 // AddFlags defines a flag for every key on fs (e.g. --sop.verify_timeout) and --config.
@@ -253,6 +255,9 @@ func fromViper(v *viper.Viper) (*Config, error) {
 		ClientURL:         link("client.url", "http", "https"),
 		ClientToken:       str("client.token"),
 		ClientAs:          str("client.as"),
+	}
+	if str("worker.metrics_addr") != "" {
+		c.WorkerMetricsAddr = addr("worker.metrics_addr")
 	}
 	if c.DatabaseURL == "" {
 		bad.add("database.url", "required")

@@ -220,6 +220,9 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// Updates: both default to true in v1.32; pinned so a default change cannot break the SOP workflows.
 		dynamicconfig.FrontendEnableUpdateWorkflowExecution.Key():              true,
 		dynamicconfig.FrontendEnableUpdateWorkflowExecutionAsyncAccepted.Key(): true,
+		// Steps are activity tasks (workflows stepsRecorded): handed to the
+		// worker with the answer to the workflow task that scheduled them.
+		dynamicconfig.EnableActivityEagerExecution.Key(): true,
 		// Search attributes added at start are visible immediately.
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
 		// Rate limits: defaults (frontend 2400 rps, matching 1200 rps, visibility 10 rps

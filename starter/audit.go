@@ -11,12 +11,28 @@ import (
 
 	"github.com/housecall/housecall/audit"
 	"github.com/housecall/housecall/codec"
+	"github.com/housecall/housecall/consistency"
 	"github.com/housecall/housecall/sop"
 )
 
 func (s *Server) routeAudit() {
 	s.route("GET /v1/requests/{id}/timeline", roles(sop.RoleAuditor), s.timeline)
 	s.route("GET /v1/requests/{id}/history", roles(sop.RoleAuditor), s.history)
+	s.route("GET /v1/requests/{id}/check", roles(sop.RoleAuditor, sop.RoleAdmin), s.check)
+}
+
+// check compares PostgreSQL's records of the request with its history
+// (`housecall audit check`): 200 with the report, whether they agree or not.
+func (s *Server) check(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
+	id := r.PathValue("id")
+	rep, err := consistency.Check(r.Context(), consistency.Live{Temporal: s.Temporal, Store: s.Store, DataConverter: s.dataConverter()}, id, s.dataConverter())
+	if err != nil {
+		return s.historyError(w, id, err, log)
+	}
+	if !rep.OK() {
+		log.Warn("PostgreSQL and the history disagree", zap.Int("divergences", len(rep.Divergences)))
+	}
+	return writeJSON(w, http.StatusOK, rep)
 }
 
 // timeline rebuilds the SOP timeline and the compliance of every rule from

@@ -88,8 +88,12 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// dataConverter decodes what the workflows wrote (audit).
+// dataConverter decodes what the workflows wrote (audit): DataConverter
+// when set, else the codec's.
 func (s *Server) dataConverter() converter.DataConverter {
+	if s.DataConverter != nil {
+		return s.DataConverter
+	}
 	dc, _ := codec.Converters(s.Encryption.Codec)
 	return dc
 }

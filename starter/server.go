@@ -24,6 +24,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
 	"github.com/housecall/housecall/config"
@@ -42,6 +43,12 @@ type Server struct {
 	Policy func(time.Time) sop.Policy
 	Tokens []config.Token
 	Log    *zap.Logger
+	// Metrics, when set, are served on /metrics beside the API's own (the
+	// worker's, when both run in one process).
+	Metrics prometheus.Gatherer
+	// DataConverter decodes histories as the Temporal client encodes them
+	// (nil: the SDK's default).
+	DataConverter converter.DataConverter
 	// Encryption of Temporal payloads: the auditor's decoding and /codec (codec.go).
 	Encryption Encryption
 	// Now is the clock (tests may replace it).
@@ -67,7 +74,11 @@ func (s *Server) Handler() http.Handler {
 	s.metrics = newMetrics()
 	s.mux = http.NewServeMux()
 	s.route("GET /healthz", nil, s.health)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	var gather prometheus.Gatherer = s.metrics.reg
+	if s.Metrics != nil {
+		gather = prometheus.Gatherers{s.metrics.reg, s.Metrics}
+	}
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(gather, promhttp.HandlerOpts{}))
 	s.route("POST /v1/engineers", roles(sop.RoleAdmin), s.putEngineer)
 	s.route("GET /v1/engineers", roles(sop.RoleCallCentre, sop.RoleAdmin, sop.RoleAuditor), s.listEngineers)
 	s.route("POST /v1/requests", roles(sop.RoleCallCentre, sop.RoleAdmin), s.createRequest)

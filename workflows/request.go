@@ -19,7 +19,8 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 	}
 	logger := workflow.GetLogger(ctx)
 	// How this run executes its steps (versions.go).
-	r.local = workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) >= 1
+	r.steps = stepMode(workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, workflow.Version(stepsRecorded)))
+	r.s.CoalesceMissed = r.steps >= stepsRecorded
 
 	// The state is set up before the handlers are registered, and the first
 	// step is taken under the mutex, so no event ever sees a half-made request.
@@ -34,14 +35,19 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 		// that runs its steps locally began after every earlier change: it
 		// need not ask for them (each answer costs the server a marker and a
 		// visibility write).
-		r.s.WaitReconciliation = r.local || workflow.GetVersion(ctx, changeWaitReconciliation, workflow.DefaultVersion, 1) >= 1
+		r.s.WaitReconciliation = r.steps >= stepsLocal || workflow.GetVersion(ctx, changeWaitReconciliation, workflow.DefaultVersion, 1) >= 1
 		first = r.s.start(workflow.Now(ctx), in)
 	}
 	if err := r.mu.Lock(ctx); err != nil {
 		return View{}, err
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (View, error) {
-		return r.s.View(), nil
+		v := r.s.View()
+		if r.writing.Step != 0 {
+			w := r.writing
+			v.Writing = &w
+		}
+		return v, nil
 	}); err != nil {
 		return View{}, err
 	}
@@ -149,34 +155,46 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 // refreshSearchAttributes brings the search attributes up to date, in runs
 // that set them once per workflow task (changeLocalSteps).
 func (r *run) refreshSearchAttributes(ctx workflow.Context) error {
-	if !r.local {
+	if r.steps < stepsLocal {
 		return nil
 	}
 	return r.upsertSearchAttributes(ctx)
 }
 
 // stepRetry: Commit and BookAppointment are idempotent and retried until
-// the database answers; a step's effects are never dropped.
+// the database answers, however long it is down: no maximum of attempts
+// and no schedule-to-close timeout, so a step's effects are never dropped
+// and a request never fails because PostgreSQL is away. A bad value that
+// PostgreSQL refuses is retried the same way — a visible, retrying step
+// (worker log and metrics), never a dead workflow.
 var stepRetry = &temporal.RetryPolicy{
 	InitialInterval:    time.Second,
 	BackoffCoefficient: 2,
-	MaximumInterval:    time.Minute,
+	MaximumInterval:    30 * time.Second,
 }
 
 // activityOptions run activities as activity tasks: the Reconcile
-// workflow's, and a step's in runs recorded before changeLocalSteps.
+// workflow's, and a step's (stepsRecorded, and runs recorded before
+// changeLocalSteps). The server hands the activity back to the worker in
+// the answer to the workflow task that scheduled it (eager execution), so
+// a step costs no extra poll.
 var activityOptions = workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: stepRetry}
 
-// localOptions run them as local activities (changeLocalSteps).
-var localOptions = workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: stepRetry}
+// localOptions run them as local activities (runs recorded as
+// stepsLocal). A local activity's schedule-to-close defaults to its
+// start-to-close: the old 30 s made a PostgreSQL outage of about 16 s fail
+// the workflow. It is now as unbounded as an activity task's in practice.
+var localOptions = workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: 10 * 365 * 24 * time.Hour, RetryPolicy: stepRetry}
 
 // run is one execution of the workflow: its state and the plumbing around it.
 type run struct {
-	s      State
-	local  bool // steps run as local activities (changeLocalSteps)
-	lastSA saKey
-	mu     workflow.Mutex
-	wake   workflow.Channel
+	s     State
+	steps stepMode // how steps run (changeLocalSteps)
+	// writing is the step whose Commit has not finished (the query shows it).
+	writing Writing
+	lastSA  saKey
+	mu      workflow.Mutex
+	wake    workflow.Channel
 }
 
 // locked runs f holding the state's mutex, so that steps never interleave
@@ -242,13 +260,16 @@ func (r *run) exec(ctx workflow.Context, st *step) error {
 			carried = st.event // nothing to write yet: record the event with the booking's outcome
 		} else if !st.empty() {
 			in := st.commitInput()
-			if err := r.activity(ctx, ActivityCommit, in).Get(ctx, nil); err != nil {
+			r.writing = Writing{Step: in.Seq, Since: in.At}
+			err := r.activity(ctx, ActivityCommit, in).Get(ctx, nil)
+			r.writing = Writing{}
+			if err != nil {
 				return fmt.Errorf("commit step %d: %w", in.Seq, err)
 			}
 			carried = nil
 		}
 		if st.book == nil {
-			if r.local {
+			if r.steps >= stepsLocal {
 				return nil // the main loop sets the search attributes
 			}
 			return r.upsertSearchAttributes(ctx)
@@ -267,7 +288,7 @@ func (r *run) exec(ctx workflow.Context, st *step) error {
 // activity runs one of a step's activities, locally or as an activity task
 // (changeLocalSteps).
 func (r *run) activity(ctx workflow.Context, name string, arg any) workflow.Future {
-	if r.local {
+	if r.steps == stepsLocal {
 		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localOptions), name, arg)
 	}
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, activityOptions), name, arg)

@@ -60,6 +60,10 @@ type State struct {
 	// reconciliation has looked at its cards (R10.2). Requests started before
 	// this rule (workflow.GetVersion) end without waiting.
 	WaitReconciliation bool `json:"wait_reconciliation,omitempty"`
+	// CoalesceMissed: knock prompts that fell due while no worker ran are
+	// given once, not in a burst (changeLocalSteps, stepsRecorded). Each
+	// run sets it from its own answer.
+	CoalesceMissed bool `json:"coalesce_missed,omitempty"`
 	// PreviousRunID links a run reopened for a complaint to the run it continues.
 	PreviousRunID string `json:"previous_run_id,omitempty"`
 }

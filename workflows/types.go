@@ -198,6 +198,16 @@ type View struct {
 	Complaints  []Complaint       `json:"complaints,omitempty"`
 	Seq         int64             `json:"seq"`
 	UpdatedAt   time.Time         `json:"updated_at"`
+	// Writing is the step being written to PostgreSQL, when one is: a
+	// step that stays here is waiting for the database (it is retried
+	// until it is written; the request resumes then).
+	Writing *Writing `json:"writing,omitempty"`
+}
+
+// Writing is a step scheduled for PostgreSQL and not yet written.
+type Writing struct {
+	Step  int64     `json:"step"`
+	Since time.Time `json:"since"`
 }
 
 // Pending is one thing the workflow waits for: an event, or a clock.

@@ -1,5 +1,7 @@
 package workflows
 
+import "go.temporal.io/sdk/workflow"
+
 // Changes of rules made while requests were already running. Each is a
 // workflow.GetVersion change ID, asked once when a request starts; the answer
 // is kept in the State, so a continued-as-new or reopened run keeps the rules
@@ -33,5 +35,23 @@ const (
 	// The search attributes are set once per workflow task, after all the
 	// steps it took, instead of after every step: each upsert is a
 	// visibility write, the server's most expensive (make bench).
+	//
+	// Version 2 (stepsRecorded) runs the steps as activity tasks again,
+	// dispatched eagerly: a local activity writes to PostgreSQL before the
+	// workflow task that decided the step is recorded, so a worker that
+	// died in between left rows for a step the history never had, and the
+	// next, different event reused its number (issue 9). An activity task
+	// exists only once the history holds its input: PostgreSQL can only
+	// ever hold recorded steps, with the recorded time. Version 2 also
+	// coalesces clocks that fell due while no worker ran (coalesceMissed).
 	changeLocalSteps = "local-activities-for-steps"
+)
+
+// stepMode is how a run executes its steps: the answer to changeLocalSteps.
+type stepMode int
+
+const (
+	stepsTasks    stepMode = stepMode(workflow.DefaultVersion) // activity tasks, search attributes after every step
+	stepsLocal    stepMode = 1                                 // local activities, search attributes once per workflow task
+	stepsRecorded stepMode = 2                                 // activity tasks after the decision is recorded; attributes once per task
 )

@@ -462,6 +462,11 @@ func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now t
 }
 
 // fire applies a clock that fell due.
+// missedGrace is how late a knock prompt may fire and still count as on
+// time: lateness beyond it (and beyond one knock interval) means housecall
+// was down, and the prompts missed meanwhile are coalesced.
+const missedGrace = 5 * time.Second
+
 func (s *State) fire(c Clock, now time.Time) *step {
 	st := s.newStep(now, sop.System, nil)
 	p := s.Policy
@@ -493,12 +498,27 @@ func (s *State) fire(c Clock, now time.Time) *step {
 		st.notify(sop.ToEngineer, sop.MsgLateCall, sop.R6_5, s.jobParams())
 	case clkKnock:
 		v := s.Visit
-		v.Prompts = c.N
 		total := int(p.CallAfter / p.KnockInterval)
-		st.system(sop.KindKnockPrompt, sop.R6_3, "no answer: knock again (%d of %d, every %s)", c.N, total, human(p.KnockInterval.Std()))
-		st.notify(sop.ToEngineer, sop.MsgKnockAgain, sop.R6_3, map[string]string{"n": fmt.Sprint(c.N)})
-		if next := time.Duration(c.N+1) * p.KnockInterval.Std(); next <= p.CallAfter.Std() {
-			s.setClock(clkKnock, v.KnockedAt.Add(next), sop.R6_3, c.N+1)
+		n := c.N
+		if late := now.Sub(c.At); s.CoalesceMissed && late >= max(p.KnockInterval.Std(), missedGrace) {
+			// Prompts that fell due while no worker ran (a crash, a restart)
+			// are not replayed in a burst: the latest one due is given, once,
+			// naming those that were missed (R6.3, README "missed prompts").
+			// A timer's ordinary lateness (under missedGrace) changes nothing.
+			if due := int(now.Sub(*v.KnockedAt) / p.KnockInterval.Std()); due > n {
+				n = min(due, total)
+			}
+		}
+		v.Prompts = n
+		if n > c.N {
+			st.system(sop.KindKnockPrompt, sop.R6_3, "no answer: knock again (%d of %d, every %s); prompts %d–%d fell due while housecall was down and were not sent",
+				n, total, human(p.KnockInterval.Std()), c.N, n-1)
+		} else {
+			st.system(sop.KindKnockPrompt, sop.R6_3, "no answer: knock again (%d of %d, every %s)", n, total, human(p.KnockInterval.Std()))
+		}
+		st.notify(sop.ToEngineer, sop.MsgKnockAgain, sop.R6_3, map[string]string{"n": fmt.Sprint(n)})
+		if next := time.Duration(n+1) * p.KnockInterval.Std(); next <= p.CallAfter.Std() {
+			s.setClock(clkKnock, v.KnockedAt.Add(next), sop.R6_3, n+1)
 		}
 	case clkCall:
 		s.Visit.Called = true

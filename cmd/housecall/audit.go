@@ -47,6 +47,7 @@ time, kind, actor and rule — and judges each rule met, breached or not applica
 		},
 	}
 	cmd.Flags().Bool("json", false, "print the raw Temporal event history")
+	cmd.AddCommand(newCheckCmd())
 	cmd.AddCommand(&cobra.Command{
 		Use:   "verify ID",
 		Short: "Replay the request's recorded history against this build's workflow code",

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
@@ -140,8 +141,10 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)
-	go func() { errc <- runWorker(ctx, cfg, c, st, log) }()
-	go func() { errc <- serveHTTP(ctx, apiServer(cfg, c, st, log), ln) }()
+	// One process: the API's /metrics include the worker's.
+	workerMetrics := prometheus.NewRegistry()
+	go func() { errc <- runWorker(ctx, cfg, c, st, log, workerMetrics) }()
+	go func() { errc <- serveHTTP(ctx, apiServer(cfg, c, st, log, workerMetrics), ln) }()
 
 	printBanner(out, cfg, srv, seeded, time.Since(began))
 	if ready != nil {

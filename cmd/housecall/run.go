@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -59,8 +61,20 @@ func notifier(cfg *config.Config, log *zap.Logger) notify.Notifier {
 
 // runWorker runs the Temporal worker and the notifications dispatcher until
 // ctx ends.
-func runWorker(ctx context.Context, cfg *config.Config, c client.Client, st *store.Store, log *zap.Logger) error {
-	w := worker.New(c, cfg.TaskQueue, &activities.Activities{Store: st, Temporal: c, Log: log.Named("activity")}, sdkworker.Options{})
+// Its metrics (steps waiting for the database) go to reg, served on
+// worker.metrics_addr when set.
+func runWorker(ctx context.Context, cfg *config.Config, c client.Client, st *store.Store, log *zap.Logger, reg *prometheus.Registry) error {
+	acts := &activities.Activities{Store: st, Temporal: c, Log: log.Named("activity"), Metrics: activities.NewMetrics(reg)}
+	if cfg.WorkerMetricsAddr != "" {
+		ln, err := listen(cfg.WorkerMetricsAddr, "worker.metrics_addr")
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		go func() { _ = serveHTTP(ctx, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln) }()
+	}
+	w := worker.New(c, cfg.TaskQueue, acts, sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
 	}
@@ -82,8 +96,10 @@ func runWorker(ctx context.Context, cfg *config.Config, c client.Client, st *sto
 }
 
 // apiServer makes the HTTP API server.
-func apiServer(cfg *config.Config, c client.Client, st *store.Store, log *zap.Logger) *http.Server {
+// extra (may be nil) adds metrics of the same process to /metrics.
+func apiServer(cfg *config.Config, c client.Client, st *store.Store, log *zap.Logger, extra prometheus.Gatherer) *http.Server {
 	srv := &starter.Server{
+		Metrics:    extra,
 		Temporal:   c,
 		Store:      st,
 		TaskQueue:  cfg.TaskQueue,
@@ -180,7 +196,7 @@ func newWorkerCmd() *cobra.Command {
 				if err := ensureBackground(s.ctx, s.cfg, s.c, s.log); err != nil {
 					return err
 				}
-				return runWorker(s.ctx, s.cfg, s.c, s.st, s.log)
+				return runWorker(s.ctx, s.cfg, s.c, s.st, s.log, prometheus.NewRegistry())
 			})
 		},
 	}
@@ -204,7 +220,7 @@ func newAPICmd() *cobra.Command {
 					return err
 				}
 				s.log.Info("API listening", zap.String("addr", ln.Addr().String()))
-				return serveHTTP(s.ctx, apiServer(s.cfg, s.c, s.st, s.log), ln)
+				return serveHTTP(s.ctx, apiServer(s.cfg, s.c, s.st, s.log, nil), ln)
 			})
 		},
 	}

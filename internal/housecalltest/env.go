@@ -14,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/server/temporaltest"
 	"go.uber.org/zap"
@@ -23,6 +26,7 @@ import (
 	"github.com/housecall/housecall/activities"
 	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/config"
+	"github.com/housecall/housecall/consistency"
 	"github.com/housecall/housecall/internal/logging"
 	"github.com/housecall/housecall/sop"
 	"github.com/housecall/housecall/starter"
@@ -38,10 +42,12 @@ type Env struct {
 	Server   *temporaltest.TestServer
 	Store    *store.Store
 	DBURL    string
-	API      *httptest.Server
-	Log      *zap.Logger
-	Policy   sop.Policy
-	Queue    string
+	// Metrics are the worker's (steps waiting for the database).
+	Metrics *prometheus.Registry
+	API     *httptest.Server
+	Log     *zap.Logger
+	Policy  sop.Policy
+	Queue   string
 	// Codec encrypts every payload the test's clients and worker write.
 	Codec  *codec.Codec
 	tokens map[string]string
@@ -55,6 +61,14 @@ type Options struct {
 	Engineers []string
 	// Quiet drops logs.
 	Quiet bool
+	// Interceptors are the worker's (fault injection).
+	Interceptors []interceptor.WorkerInterceptor
+	// AdminURL is the PostgreSQL server to make the database on (default:
+	// storetest.AdminURL; a storetest.Cluster's to play outages).
+	AdminURL string
+	// NoFinalCheck skips the check, when the test ends, that PostgreSQL
+	// and the history of every request agree (audit check).
+	NoFinalCheck bool
 }
 
 // Start brings housecall up for t; everything stops when t ends.
@@ -71,7 +85,10 @@ func Start(t testing.TB, o Options) *Env {
 	if o.Policy != nil {
 		e.Policy = *o.Policy
 	}
-	e.Store, e.DBURL = storetest.New(t)
+	if o.AdminURL == "" {
+		o.AdminURL = storetest.AdminURL()
+	}
+	e.Store, e.DBURL = storetest.NewOn(t, o.AdminURL)
 
 	key, err := codec.NewKey("test-")
 	if err != nil {
@@ -97,8 +114,21 @@ func Start(t testing.TB, o Options) *Env {
 	if err := worker.Setup(context.Background(), e.Temporal, e.Server.GetDefaultNamespace()); err != nil {
 		t.Fatal(err)
 	}
-	acts := &activities.Activities{Store: e.Store, Temporal: e.Temporal, Log: e.Log}
-	e.Server.NewWorker(e.Queue, func(r sdkworker.Registry) { worker.Register(r, acts) })
+	e.Metrics = prometheus.NewRegistry()
+	acts := &activities.Activities{Store: e.Store, Temporal: e.Temporal, Log: e.Log, Metrics: activities.NewMetrics(e.Metrics)}
+	if len(o.Interceptors) == 0 {
+		e.Server.NewWorker(e.Queue, func(r sdkworker.Registry) { worker.Register(r, acts) })
+	} else {
+		// A fault-injecting worker, with production's panic policy: a panic
+		// fails the workflow task (as a crashed worker would), never the
+		// workflow (temporaltest's own workers fail the workflow).
+		w := sdkworker.New(e.Temporal, e.Queue, sdkworker.Options{Interceptors: o.Interceptors, WorkflowPanicPolicy: sdkworker.BlockWorkflow})
+		worker.Register(w, acts)
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(w.Stop)
+	}
 
 	var toks []config.Token
 	add := func(tok string, role sop.Role, subject string) {
@@ -126,6 +156,10 @@ func Start(t testing.TB, o Options) *Env {
 	}
 	e.API = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.API.Close)
+	if !o.NoFinalCheck {
+		// Whatever the test did, PostgreSQL and the histories agree at its end.
+		t.Cleanup(func() { e.CheckAll() })
+	}
 	return e
 }
 
@@ -136,6 +170,55 @@ const UIOrigin = "http://ui.housecall.test:8233"
 // as the Temporal server stores them.
 func (e *Env) RawClient() client.Client {
 	return e.Server.NewClientWithOptions(client.Options{Logger: logging.Temporal(e.Log)})
+}
+
+// dataConverter decodes the test's histories.
+func (e *Env) dataConverter() converter.DataConverter {
+	dc, _ := codec.Converters(e.Codec)
+	return dc
+}
+
+// Check compares PostgreSQL's records of a request with its history.
+func (e *Env) Check(id string) consistency.Report {
+	e.T.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := consistency.Check(ctx, consistency.Live{Temporal: e.Temporal, Store: e.Store, DataConverter: e.dataConverter()}, id, e.dataConverter())
+	if err != nil {
+		e.T.Fatalf("audit check %s: %v", id, err)
+	}
+	return rep
+}
+
+// CheckAll fails the test when PostgreSQL and the history of any request
+// disagree (housecall audit check --all), after letting steps still being
+// written finish.
+func (e *Env) CheckAll() {
+	e.T.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	src := consistency.Live{Temporal: e.Temporal, Store: e.Store, DataConverter: e.dataConverter()}
+	ids, err := src.AllIDs(ctx)
+	if err != nil {
+		e.T.Errorf("audit check --all: %v", err)
+		return
+	}
+	for _, id := range ids {
+		var rep consistency.Report
+		for range 100 {
+			if rep, err = consistency.Check(ctx, src, id, e.dataConverter()); err != nil || len(rep.Pending) == 0 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err != nil {
+			e.T.Errorf("audit check %s: %v", id, err)
+			continue
+		}
+		for _, d := range rep.Divergences {
+			e.T.Errorf("audit check %s: %s %s step %d: %s", id, d.What, d.Table, d.Seq, d.Detail)
+		}
+	}
 }
 
 // For returns the environment reporting to t (a subtest).

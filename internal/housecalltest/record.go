@@ -22,7 +22,7 @@ const RecordEnv = "HOUSECALL_RECORD_HISTORIES"
 // saves name.Generation.json beside the histories of earlier generations, so
 // that each shape running requests may have stays in the replay test. Change
 // it when a versioned change alters the history (workflows/versions.go).
-const Generation = "local-steps"
+const Generation = "recorded-steps"
 
 // HistoriesDir is where recorded histories live.
 func HistoriesDir() string {

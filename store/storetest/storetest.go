@@ -28,9 +28,15 @@ func AdminURL() string {
 // New creates a migrated database for t and returns its store and URL.
 func New(t testing.TB) (*store.Store, string) {
 	t.Helper()
+	return NewOn(t, AdminURL())
+}
+
+// NewOn is New on the server of adminURL (a throwaway Cluster's).
+func NewOn(t testing.TB, adminURL string) (*store.Store, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	url, drop, err := Create(ctx)
+	url, drop, err := CreateOn(ctx, adminURL, "housecall_test_")
 	if err != nil {
 		t.Fatalf("test database: %v (is PostgreSQL running? `make setup` starts it)", err)
 	}
