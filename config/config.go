@@ -109,13 +109,15 @@ type Config struct {
 	TemporalAddress   string
 	TemporalNamespace string
 	TaskQueue         string
-	// Codec encrypts Temporal payloads; nil when temporal.codec_keys is empty.
-	Codec *codec.Codec
+	// Codec encrypts Temporal payloads; nil when temporal.codec_keys is
+	// empty. It, the keys, the TLS configuration and the API key are never
+	// marshalled (secrets; a tls.Config does not marshal).
+	Codec *codec.Codec `json:"-"`
 	// CodecKeys are temporal.codec_keys.
-	CodecKeys []codec.Key
+	CodecKeys []codec.Key `json:"-"`
 	// TemporalTLS is the TLS configuration to Temporal; nil: plain gRPC.
-	TemporalTLS       *tls.Config
-	TemporalAPIKey    string
+	TemporalTLS       *tls.Config `json:"-"`
+	TemporalAPIKey    string      `json:"-"`
 	CodecOrigins      []string
 	DevUIAddr         string
 	DevDataDir        string
