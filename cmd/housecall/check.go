@@ -32,7 +32,11 @@ Exit status 0: all agree; 3: divergences found.`,
 				return fmt.Errorf("give a request ID or --all")
 			}
 			return runService(cmd, nil, func(s service) error {
-				src := consistency.Live{Temporal: s.c, Store: s.st, DataConverter: dataConverter(s)}
+				dc, err := dataConverter(s)
+				if err != nil {
+					return err
+				}
+				src := consistency.Live{Temporal: s.c, Store: s.st, DataConverter: dc}
 				ids := args
 				if all {
 					var err error
@@ -43,7 +47,7 @@ Exit status 0: all agree; 3: divergences found.`,
 				out := cmd.OutOrStdout()
 				diverged, pending := 0, 0
 				for i, id := range ids {
-					rep, err := consistency.Check(s.ctx, src, id, dataConverter(s))
+					rep, err := consistency.Check(s.ctx, src, id, dc)
 					if err != nil {
 						return err
 					}
@@ -91,8 +95,17 @@ func printCheck(w io.Writer, r consistency.Report, n, of int) {
 }
 
 // dataConverter is the converter the service's Temporal client uses, to
-// decode the histories it reads.
-func dataConverter(s service) converter.DataConverter {
-	dc, _ := codec.Converters(s.cfg.Codec)
-	return dc
+// decode the histories it reads: temporal.codec_keys, or, when none are
+// configured, the dev key `housecall dev` keeps in dev.data_dir (as the
+// client commands use its dev tokens).
+func dataConverter(s service) (converter.DataConverter, error) {
+	c := s.cfg.Codec
+	if c == nil {
+		var err error
+		if c, _, err = devCodecKey(s.cfg.DevDataDir, false); err != nil {
+			return nil, err
+		}
+	}
+	dc, _ := codec.Converters(c)
+	return dc, nil
 }

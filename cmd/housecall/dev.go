@@ -228,33 +228,46 @@ func devTokens(dataDir string) ([]config.Token, error) {
 // temporal.codec_keys are configured: with a key made once and kept in
 // dev.data_dir/codec-key, so that the histories of earlier runs still decode.
 func useDevCodecKey(cfg *config.Config) error {
-	path := filepath.Join(cfg.DevDataDir, codecKeyFile)
+	c, keys, err := devCodecKey(cfg.DevDataDir, true)
+	if err != nil {
+		return err
+	}
+	cfg.Codec, cfg.CodecKeys = c, keys
+	return nil
+}
+
+// devCodecKey reads the dev key in dataDir; with create, it makes it the
+// first time; without, a missing file is (nil, nil, nil).
+func devCodecKey(dataDir string, create bool) (*codec.Codec, []codec.Key, error) {
+	path := filepath.Join(dataDir, codecKeyFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if !create {
+			return nil, nil, nil
+		}
 		k, err := codec.NewKey("dev-")
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		b = []byte(k.String() + "\n")
 		if err := os.WriteFile(path, b, 0o600); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
+			return nil, nil, fmt.Errorf("write %s: %w", path, err)
 		}
 	} else if err != nil {
-		return err
+		return nil, nil, err
 	}
 	keys, err := codec.ParseKeys(strings.TrimSpace(string(b)))
 	if err == nil && len(keys) == 0 {
 		err = errors.New("no key")
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w (it holds KEYID=BASE64; histories written with it cannot be read without it)", path, err)
+		return nil, nil, fmt.Errorf("%s: %w (it holds KEYID=BASE64; histories written with it cannot be read without it)", path, err)
 	}
 	c, err := codec.New(keys, "")
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	cfg.Codec, cfg.CodecKeys = c, keys
-	return nil
+	return c, keys, nil
 }
 
 // devCodecEndpoint is the codec endpoint the dev UI calls from the browser:
