@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
 	"github.com/housecall/housecall/config"
@@ -199,4 +200,31 @@ func TestClientCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "replays against this build: 1 run(s)") {
 		t.Fatalf("audit verify: %v\n%s", err, out)
 	}
+	// audit check reads Temporal and PostgreSQL directly.
+	t.Setenv("HOUSECALL_TEMPORAL_ADDRESS", cfg.TemporalAddress)
+	out, err = run(t, "audit", "check", id)
+	if err != nil || !strings.Contains(out, id+": ") || !strings.Contains(out, "1 request(s) checked: 1 agree, 0 diverge") {
+		t.Fatalf("audit check: %v\n%s", err, out)
+	}
+	if _, err := devDatabase(t, dbURL).Exec(context.Background(), `INSERT INTO steps (request_id, seq, at) VALUES ($1, 99, now())`, id); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "audit", "check", "--all")
+	if !errors.As(err, &ee) || ee.code != 3 || !strings.Contains(out, "phantom") || !strings.Contains(out, "step 99") {
+		t.Fatalf("audit check --all of a tampered database: %v\n%s", err, out)
+	}
+	if _, err = run(t, "audit", "check"); err == nil {
+		t.Fatal("audit check without an ID or --all")
+	}
+}
+
+// devDatabase opens the database a test's housecall dev uses.
+func devDatabase(t *testing.T, dbURL string) *pgxpool.Pool {
+	t.Helper()
+	p, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
 }
