@@ -220,8 +220,10 @@ func (t EventType) Allows(r Role) bool {
 	return slices.Contains(roles, r)
 }
 
-// Validate checks the fields an event of its type needs (400 on failure),
-// as field name → reason. It does not look at the request's state; whether
+// Validate checks the fields an event of its type needs, and the bounds of
+// every field (sop.Limits: lengths, characters, numbers, times around e.At),
+// as field name → reason (400 at the API; the workflow's update validator
+// runs the same checks). It does not look at the request's state; whether
 // the event fits the state is the workflow's decision (409).
 func (e Event) Validate() map[string]string {
 	f := map[string]string{}
@@ -335,6 +337,13 @@ func (e Event) Validate() map[string]string {
 		if !e.Type.Known() {
 			f["type"] = fmt.Sprintf("unknown event type %q", e.Type)
 		}
+	}
+	// The bounds of every field (sop.Limits) come first: a value beyond
+	// them is never echoed back in another reason.
+	b := problems{}
+	e.bounds(b)
+	for k, v := range b {
+		f[k] = v
 	}
 	return f
 }
