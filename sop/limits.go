@@ -241,6 +241,11 @@ func (f problems) product(p *Product, latest time.Time) {
 // future purchase date — is not refused here but verified (R1.2, Problems).
 func (r Request) Validate(now time.Time, loc *time.Location) map[string]string {
 	f := problems{}
+	switch r.Kind {
+	case "", KindRepair, KindReturn, KindInstallationGuidance:
+	default:
+		f["kind"] = "unknown kind (repair, return, installation_guidance)"
+	}
 	f.text("id", r.ID)
 	f.customer("customer.", &r.Customer)
 	f.product(&r.Product, time.Time{})

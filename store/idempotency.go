@@ -76,7 +76,7 @@ func (s *Store) ReserveEvent(ctx context.Context, e EventLog, key, fingerprint, 
 // recorded (by a concurrent retry) is kept.
 func (s *Store) FinishEvent(ctx context.Context, id int64, outcome string, status int, reason string, response []byte) error {
 	var resp any
-	if response != nil && json.Valid(response) {
+	if response != nil {
 		resp = response
 	}
 	_, err := s.Pool.Exec(ctx, `UPDATE request_events SET outcome = $2, http_status = $3, reason = NULLIF($4, ''), response = $5, updated_at = now()

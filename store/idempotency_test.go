@@ -34,7 +34,7 @@ func TestKeyedEventLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	k3, _, mismatch, err := st.ReserveEvent(ctx, e, "key-1", "fp-2", "key-1")
-	if err != nil || !mismatch || k3.Outcome != "accepted" || k3.HTTPStatus != 200 || string(k3.Response) != `{"status": "consulting"}` || k3.Attempts != 2 {
+	if err != nil || !mismatch || k3.Outcome != "accepted" || k3.HTTPStatus != 200 || string(k3.Response) != `{"status":"consulting"}` || k3.Attempts != 2 {
 		t.Fatalf("other fingerprint: %+v mismatch %v err %v (%s)", k3, mismatch, err, k3.Response)
 	}
 	evs, err := st.EventsReceived(ctx, "SR-K")

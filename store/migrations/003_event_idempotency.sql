@@ -9,7 +9,7 @@ ALTER TABLE request_events
   ADD COLUMN idempotency_key text,
   ADD COLUMN fingerprint     text,
   ADD COLUMN update_id       text,
-  ADD COLUMN response        jsonb,
+  ADD COLUMN response        bytea, -- the answer's body, byte for byte, once final
   ADD COLUMN attempts        int NOT NULL DEFAULT 1 CHECK (attempts >= 1),
   ADD COLUMN updated_at      timestamptz NOT NULL DEFAULT now(),
   ADD CHECK (idempotency_key IS NULL OR (fingerprint IS NOT NULL AND update_id IS NOT NULL));
