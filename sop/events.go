@@ -1,6 +1,9 @@
 package sop
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -354,4 +357,18 @@ func Bool(p *bool, def bool) bool {
 		return def
 	}
 	return *p
+}
+
+// Fingerprint identifies an event for its Idempotency-Key: sha256 of the
+// sender, the type and the canonical body (the event marshalled again,
+// without the time housecall sets), so white space and key order in what
+// the caller sent do not matter.
+func (e Event) Fingerprint() string {
+	actor := e.Actor.String()
+	e.Actor, e.At = Actor{}, time.Time{}
+	b, _ := json.Marshal(e)
+	h := sha256.New()
+	fmt.Fprintf(h, "housecall-event/1\n%s\n%s\n", actor, e.Type)
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
 }

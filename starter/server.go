@@ -8,20 +8,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base32"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -32,6 +27,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/housecall/housecall/config"
+	"github.com/housecall/housecall/internal/jsonbody"
 	"github.com/housecall/housecall/sop"
 	"github.com/housecall/housecall/store"
 	"github.com/housecall/housecall/workflows"
@@ -199,146 +195,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) int {
 
 const maxBody = 1 << 20
 
-// bodyError is a body refused before it is looked at: 400 with the reason
-// (and fields), 413 too large, 415 not JSON.
-type bodyError struct {
-	status int
-	msg    string
-	fields map[string]string
+// decodeStrict reads a JSON object body into v (jsonbody.Read).
+func decodeStrict(r *http.Request, v any) ([]byte, *jsonbody.Error) {
+	return jsonbody.Read(r, v, maxBody)
 }
 
-func (e *bodyError) Error() string { return e.msg }
-
-func badBody(msg string, fields map[string]string) *bodyError {
-	return &bodyError{status: http.StatusBadRequest, msg: msg, fields: fields}
-}
-
-// decodeStrict reads a JSON object into v: the Content-Type, when given,
-// must be JSON (415); the body at most maxBody bytes (413), valid UTF-8, one
-// JSON object — not null, an array, a string or a number; unknown fields and
-// wrong types are reported with the field's name (400).
-func decodeStrict(r *http.Request, v any) (raw []byte, berr *bodyError) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, params, err := mime.ParseMediaType(ct)
-		cs := strings.ToLower(params["charset"])
-		if err != nil || (mt != "application/json" && !(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))) || (cs != "" && cs != "utf-8") {
-			return nil, &bodyError{status: http.StatusUnsupportedMediaType, msg: fmt.Sprintf("Content-Type %q is not supported: send application/json (UTF-8)", truncate(ct, 100))}
-		}
-	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, badBody("the body could not be read", nil)
-	}
-	if len(raw) > maxBody {
-		return raw, &bodyError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("body larger than %d bytes", maxBody)}
-	}
-	return raw, decodeJSON(raw, v)
-}
-
-// decodeJSON is decodeStrict after the headers and the size: the path every
-// body takes (the fuzz tests take it too).
-func decodeJSON(raw []byte, v any) *bodyError {
-	if !utf8.Valid(raw) {
-		return badBody("the body is not valid UTF-8", nil)
-	}
-	switch first := firstByte(raw); first {
-	case 0:
-		return badBody("empty body: a JSON object is expected", nil)
-	case '{':
-	case 'n':
-		return badBody("the body is null: a JSON object is expected", nil)
-	case '[':
-		return badBody("the body is an array: a JSON object is expected", nil)
-	case '"':
-		return badBody("the body is a string: a JSON object is expected", nil)
-	case 't', 'f':
-		return badBody("the body is a boolean: a JSON object is expected", nil)
-	default:
-		if first == '-' || (first >= '0' && first <= '9') {
-			return badBody("the body is a number: a JSON object is expected", nil)
-		}
-		return badBody("malformed JSON: a JSON object is expected", nil)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		var pe *time.ParseError
-		switch {
-		case errors.As(err, &te):
-			name := te.Field
-			if name == "" {
-				name = "body"
-			}
-			want := jsonType(te.Type.String())
-			if want == "a whole number" && strings.HasPrefix(te.Value, "number") {
-				return badBody("invalid field types", map[string]string{name: "must be a whole number in range"})
-			}
-			return badBody("invalid field types", map[string]string{name: fmt.Sprintf("must be %s, got %s", want, truncate(te.Value, 40))})
-		case errors.As(err, &se):
-			return badBody(fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se), nil)
-		case errors.As(err, &pe):
-			return badBody("invalid time", map[string]string{"time": fmt.Sprintf("%q is not an RFC 3339 time", truncate(pe.Value, 40))})
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return badBody("unknown field", map[string]string{truncate(name, 64): "unknown field"})
-		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			return badBody("malformed JSON: the body ends too soon", nil)
-		default:
-			return badBody(truncate("invalid JSON: "+err.Error(), 200), nil)
-		}
-	}
-	if dec.More() {
-		return badBody("malformed JSON: more than one value in the body", nil)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return badBody("malformed JSON: more than one value in the body", nil)
-	}
-	return nil
-}
-
-// firstByte is the first byte of raw after JSON white space, or 0.
-func firstByte(raw []byte) byte {
-	for _, b := range raw {
-		switch b {
-		case ' ', '\t', '\n', '\r':
-			continue
-		}
-		return b
-	}
-	return 0
-}
-
-// truncate shortens an echoed value to n bytes (at a character boundary).
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
-
-func jsonType(goType string) string {
-	switch {
-	case goType == "string" || strings.HasSuffix(goType, "Kind") || strings.HasSuffix(goType, "EventType"):
-		return "a string"
-	case goType == "bool" || goType == "*bool":
-		return "a boolean"
-	case strings.Contains(goType, "int"):
-		return "a whole number"
-	case strings.Contains(goType, "float"):
-		return "a number"
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case strings.Contains(goType, "Time"):
-		return "an RFC 3339 time string"
-	default:
-		return "an object"
-	}
-}
+var truncate = jsonbody.Truncate
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -372,7 +234,7 @@ type EngineerBody struct {
 func (s *Server) putEngineer(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	var b EngineerBody
 	if _, berr := decodeStrict(r, &b); berr != nil {
-		return writeError(w, berr.status, berr.msg, berr.fields)
+		return writeError(w, berr.Status, berr.Msg, berr.Fields)
 	}
 	fields := map[string]string{}
 	for name, v := range map[string]string{"name": b.Name, "region": b.Region} {
@@ -454,7 +316,7 @@ type RequestCreated = workflows.View
 func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	var req sop.Request
 	if _, berr := decodeStrict(r, &req); berr != nil {
-		return writeError(w, berr.status, berr.msg, berr.fields)
+		return writeError(w, berr.Status, berr.Msg, berr.Fields)
 	}
 	now := s.Now()
 	fields := req.Validate(now, s.Policy(now).Location())
@@ -611,7 +473,7 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request, p principal, 
 		return status
 	}
 	if berr != nil {
-		return logged(writeError(w, berr.status, berr.msg, berr.fields), "invalid", berr.msg)
+		return logged(writeError(w, berr.Status, berr.Msg, berr.Fields), "invalid", berr.Msg)
 	}
 	key, kerr := idempotencyKey(r)
 	if kerr != "" {
@@ -657,7 +519,7 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request, p principal, 
 	// re-attaches to the same update.
 	log = log.With(zap.String("idempotency_key", key))
 	entry.Type = string(ev.Type)
-	fp := fingerprint(ev)
+	fp := ev.Fingerprint()
 	rec, created, mismatch, err := s.Store.ReserveEvent(r.Context(), entry, key, fp, key)
 	if err != nil {
 		return unavailable(w, r, log, http.StatusServiceUnavailable, "the event was not sent: "+msgDatabase, "reserve event", err)
@@ -730,19 +592,6 @@ func idempotencyKey(r *http.Request) (key, problem string) {
 }
 
 const maxIdempotencyKey = 128
-
-// fingerprint identifies what a key was used for: sha256 of the sender, the
-// type and the canonical body (the decoded event marshalled again, without
-// the fields housecall sets), so white space and key order do not matter.
-func fingerprint(ev sop.Event) string {
-	actor := ev.Actor.String()
-	ev.Actor, ev.At = sop.Actor{}, time.Time{}
-	b, _ := json.Marshal(ev)
-	h := sha256.New()
-	fmt.Fprintf(h, "housecall-event/1\n%s\n%s\n", actor, ev.Type)
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
-}
 
 // eventResult is the outcome of sending an event.
 type eventResult struct {
@@ -926,4 +775,4 @@ func (m *metrics) observe(route string, status int, d time.Duration) {
 
 // Fingerprint is the fingerprint of an event sent with an Idempotency-Key
 // (for tests that play a first call's part).
-func Fingerprint(ev sop.Event) string { return fingerprint(ev) }
+func Fingerprint(ev sop.Event) string { return ev.Fingerprint() }

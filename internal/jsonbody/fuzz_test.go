@@ -1,4 +1,4 @@
-package starter
+package jsonbody_test
 
 import (
 	"encoding/json"
@@ -7,11 +7,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/housecall/housecall/internal/jsonbody"
 	"github.com/housecall/housecall/sop"
 )
 
-// The fuzzers decode arbitrary bytes through the API's path (decodeJSON, then
-// the domain validation) and check that nothing panics and that what is
+// The fuzzers decode arbitrary bytes through the API's path (Decode, then
+// the domain validation, as starter does) and check that nothing panics and that what is
 // accepted re-validates clean after a round trip, stays within sop.Limits and
 // holds no control characters. Seeds: testdata/fuzz/…; `make fuzz` runs each
 // for a short while.
@@ -64,8 +65,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`{"customer":{"name":"A","phone":"13800138000","address":"X"},"product":{"model":"M","purchase_date":"2026-01-15"},"symptoms":"s"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var req sop.Request
-		if berr := decodeJSON(data, &req); berr != nil {
-			if berr.status != 400 || berr.msg == "" {
+		if berr := jsonbody.Decode(data, &req); berr != nil {
+			if berr.Status != 400 || berr.Msg == "" {
 				t.Fatalf("refusal without a reason: %+v", berr)
 			}
 			return
@@ -83,7 +84,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Fatalf("accepted request of %d bytes", len(b))
 		}
 		var again sop.Request
-		if berr := decodeJSON(b, &again); berr != nil {
+		if berr := jsonbody.Decode(b, &again); berr != nil {
 			t.Fatalf("accepted request does not decode again: %v\n%s", berr, b)
 		}
 		if f := again.Validate(fuzzNow, time.UTC); len(f) > 0 {
@@ -96,8 +97,8 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Add([]byte(`{"type":"triaged","category":"quality"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var ev sop.Event
-		if berr := decodeJSON(data, &ev); berr != nil {
-			if berr.status != 400 || berr.msg == "" {
+		if berr := jsonbody.Decode(data, &ev); berr != nil {
+			if berr.Status != 400 || berr.Msg == "" {
 				t.Fatalf("refusal without a reason: %+v", berr)
 			}
 			return
@@ -108,7 +109,7 @@ func FuzzDecodeEvent(f *testing.F) {
 			return
 		}
 		walkStrings(t, "event", reflect.ValueOf(ev))
-		_ = fingerprint(ev)
+		_ = ev.Fingerprint()
 		b, err := json.Marshal(ev)
 		if err != nil {
 			t.Fatalf("accepted event does not marshal: %v", err)
@@ -117,13 +118,13 @@ func FuzzDecodeEvent(f *testing.F) {
 			t.Fatalf("accepted event of %d bytes", len(b))
 		}
 		var again sop.Event
-		if berr := decodeJSON(b, &again); berr != nil {
+		if berr := jsonbody.Decode(b, &again); berr != nil {
 			t.Fatalf("accepted event does not decode again: %v\n%s", berr, b)
 		}
 		if f := again.Validate(); len(f) > 0 {
 			t.Fatalf("accepted event refused after a round trip: %v\n%s", f, b)
 		}
-		if fingerprint(again) != fingerprint(ev) {
+		if again.Fingerprint() != ev.Fingerprint() {
 			t.Fatalf("fingerprint changed in a round trip:\n%s", b)
 		}
 	})
