@@ -9,8 +9,11 @@ HOUSECALL := $(BIN)/housecall
 STATICCHECK_VERSION := v0.8.2
 WORKFLOWCHECK_VERSION := v0.6.0
 TEST_TIMEOUT ?= 25m
+FUZZTIME ?= 10s
+# Packages with goroutines of their own (HTTP server, pools, dispatcher, activities).
+RACE_PKGS ?= ./starter/ ./store/ ./notify/ ./activities/
 
-.PHONY: run test lint bench chaos setup build tools fmt clean help
+.PHONY: run test lint bench chaos setup build tools fmt clean help fuzz race tidy-check ci
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,6 +34,23 @@ lint: tools ## go vet, staticcheck and Temporal's workflowcheck (determinism)
 	$(GO) vet ./...
 	$(BIN)/staticcheck ./...
 	$(BIN)/workflowcheck ./workflows/...
+
+fuzz: ## each fuzz target for $(FUZZTIME) (seeds in internal/jsonbody/testdata/fuzz/)
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./internal/jsonbody/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./internal/jsonbody/
+
+race: setup ## the concurrent packages under the race detector
+	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
+
+tidy-check: ## go mod tidy leaves no diff
+	$(GO) mod tidy -diff
+
+ci: ## what CI runs: lint, tidy check, every test, the race detector, a short fuzz run
+	$(MAKE) lint
+	$(MAKE) tidy-check
+	$(MAKE) test
+	$(MAKE) race
+	$(MAKE) fuzz
 
 bench: setup build ## lifecycle throughput, baseline ratio, event latency, memory per open request
 	$(HOUSECALL) bench --out bench/results.json

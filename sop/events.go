@@ -1,6 +1,9 @@
 package sop
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -220,50 +223,60 @@ func (t EventType) Allows(r Role) bool {
 	return slices.Contains(roles, r)
 }
 
-// Validate checks the fields an event of its type needs (400 on failure),
-// as field name → reason. It does not look at the request's state; whether
+// Validate checks the fields an event of its type needs, and the bounds of
+// every field (sop.Limits: lengths, characters, numbers, times around e.At),
+// as field name → reason (400 at the API; the workflow's update validator
+// runs the same checks). It does not look at the request's state; whether
 // the event fits the state is the workflow's decision (409).
 func (e Event) Validate() map[string]string {
-	f := map[string]string{}
+	// The bounds of every field (sop.Limits) come first: a value beyond
+	// them is never echoed back in another reason.
+	f := problems{}
+	e.bounds(f)
+	set := func(name, reason string) {
+		if _, done := f[name]; !done {
+			f[name] = reason
+		}
+	}
 	need := func(name string, ok bool) {
 		if !ok {
-			f[name] = "required"
+			set(name, "required")
 		}
 	}
 	text := func(name, v string) { need(name, strings.TrimSpace(v) != "") }
 	rating := func(name string, v *int) {
 		switch {
 		case v == nil:
-			f[name] = "required"
+			set(name, "required")
 		case *v < 1 || *v > 5:
-			f[name] = fmt.Sprintf("must be 1–5, got %d", *v)
+			set(name, fmt.Sprintf("must be 1–5, got %d", *v))
 		}
 	}
 	switch e.Type {
 	case "":
-		f["type"] = "required"
+		set("type", "required")
 	case EvInfoVerified:
 		if e.Customer != nil && e.Customer.Phone != "" {
 			if msg := PhoneProblem(e.Customer.Phone); msg != "" {
-				f["customer.phone"] = msg
+				set("customer.phone", msg)
 			}
 		}
 		if e.Product != nil && e.Product.PurchaseDate != "" {
 			if _, err := ParseDate(e.Product.PurchaseDate); err != nil {
-				f["product.purchase_date"] = err.Error()
+				set("product.purchase_date", err.Error())
 			}
 		}
 	case EvTriaged:
 		switch e.Category {
 		case CategoryMisuse, CategoryQuality, CategoryInstallation, CategoryUnknown:
 		case "":
-			f["category"] = "required"
+			set("category", "required")
 		default:
-			f["category"] = fmt.Sprintf("must be misuse, quality, installation or unknown, got %q", e.Category)
+			set("category", fmt.Sprintf("must be misuse, quality, installation or unknown, got %q", e.Category))
 		}
 		for i, p := range e.Parts {
 			if strings.TrimSpace(p) == "" {
-				f[fmt.Sprintf("parts[%d]", i)] = "empty"
+				set(fmt.Sprintf("parts[%d]", i), "empty")
 			}
 		}
 	case EvConsultationGiven, EvAppointmentAnswer, EvApologyAnswer:
@@ -276,14 +289,14 @@ func (e Event) Validate() map[string]string {
 		need("start", e.Start != nil)
 		need("end", e.End != nil)
 		if e.Start != nil && e.End != nil && !e.End.After(*e.Start) {
-			f["end"] = "must be after start"
+			set("end", "must be after start")
 		}
 	case EvDelayed:
 		switch {
 		case e.Minutes == nil:
-			f["minutes"] = "required"
+			set("minutes", "required")
 		case *e.Minutes <= 0:
-			f["minutes"] = "must be positive"
+			set("minutes", "must be positive")
 		}
 	case EvCallResult:
 		need("answered", e.Answered != nil)
@@ -294,9 +307,9 @@ func (e Event) Validate() map[string]string {
 		case RefusedNotHome, RefusedHelperRefuses, RefusedDoubtsEngineer, RefusedProductElsewhere,
 			RefusedPowerCut, RefusedGoingOut, RefusedEating:
 		case "":
-			f["reason"] = "required"
+			set("reason", "required")
 		default:
-			f["reason"] = fmt.Sprintf("unknown reason %q", e.Reason)
+			set("reason", fmt.Sprintf("unknown reason %q", e.Reason))
 		}
 	case EvDiagnosed:
 		text("cause", e.Cause)
@@ -308,7 +321,7 @@ func (e Event) Validate() map[string]string {
 	case EvCompensationRequested:
 		text("reason", e.Reason)
 		if e.Amount != nil && *e.Amount < 0 {
-			f["amount"] = "must not be negative"
+			set("amount", "must not be negative")
 		}
 	case EvCompensationDecision:
 		need("approved", e.Approved != nil)
@@ -319,7 +332,7 @@ func (e Event) Validate() map[string]string {
 		need("signed_by_customer", e.SignedByCustomer != nil)
 		need("fix_certain", e.FixCertain != nil)
 		if e.Record != nil && e.Record.Charge < 0 {
-			f["record.charge"] = "must not be negative"
+			set("record.charge", "must not be negative")
 		}
 	case EvComplaint:
 		text("text", e.Text)
@@ -333,7 +346,7 @@ func (e Event) Validate() map[string]string {
 		need("accepted", e.Accepted != nil)
 	default:
 		if !e.Type.Known() {
-			f["type"] = fmt.Sprintf("unknown event type %q", e.Type)
+			set("type", fmt.Sprintf("unknown event type %q", e.Type))
 		}
 	}
 	return f
@@ -345,4 +358,18 @@ func Bool(p *bool, def bool) bool {
 		return def
 	}
 	return *p
+}
+
+// Fingerprint identifies an event for its Idempotency-Key: sha256 of the
+// sender, the type and the canonical body (the event marshalled again,
+// without the time housecall sets), so white space and key order in what
+// the caller sent do not matter.
+func (e Event) Fingerprint() string {
+	actor := e.Actor.String()
+	e.Actor, e.At = Actor{}, time.Time{}
+	b, _ := json.Marshal(e)
+	h := sha256.New()
+	fmt.Fprintf(h, "housecall-event/1\n%s\n%s\n", actor, e.Type)
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
 }

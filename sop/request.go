@@ -117,7 +117,8 @@ func (ps Problems) String() string {
 // Problems lists what is missing or implausible in the request's data (R1.2).
 // An empty result means the data can be acted on. today is the request's
 // current date (workflow time), so a purchase date in the future counts as
-// implausible.
+// implausible. today's date is taken in today's own location: pass the
+// current time in the service area's zone.
 func (r Request) Problems(today time.Time) Problems {
 	var p Problems
 	add := func(field, reason string) { p = append(p, Problem{field, reason}) }
@@ -138,7 +139,11 @@ func (r Request) Problems(today time.Time) Problems {
 		add("product.purchase_date", "missing")
 	case err != nil:
 		add("product.purchase_date", err.Error())
-	case d.After(today):
+	case d.Before(EarliestPurchase):
+		add("product.purchase_date", "before "+EarliestPurchase.Format(DatePattern))
+	case d.After(calendarDate(today)):
+		// Calendar dates in today's zone (the service area's): a purchase
+		// made today is not "in the future" before 08:00 at UTC+8.
 		add("product.purchase_date", "in the future")
 	}
 	if strings.TrimSpace(r.Symptoms) == "" && r.Kind != KindInstallationGuidance && r.Kind != KindReturn {

@@ -27,7 +27,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request, _ principal, log 
 	id := r.PathValue("id")
 	rep, err := consistency.Check(r.Context(), consistency.Live{Temporal: s.Temporal, Store: s.Store, DataConverter: s.dataConverter()}, id, s.dataConverter())
 	if err != nil {
-		return s.historyError(w, id, err, log)
+		return s.historyError(w, r, id, err, log)
 	}
 	if !rep.OK() {
 		log.Warn("PostgreSQL and the history disagree", zap.Int("divergences", len(rep.Divergences)))
@@ -41,12 +41,11 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, _ principal, l
 	id := r.PathValue("id")
 	runs, err := audit.Runs(r.Context(), s.Temporal, id, s.dataConverter())
 	if err != nil {
-		return s.historyError(w, id, err, log)
+		return s.historyError(w, r, id, err, log)
 	}
 	rep, err := audit.Build(runs, s.dataConverter())
 	if err != nil {
-		log.Error("rebuild timeline", zap.Error(err))
-		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		return unavailable(w, r, log, http.StatusInternalServerError, "the request's timeline could not be rebuilt", "rebuild timeline", err)
 	}
 	return writeJSON(w, http.StatusOK, rep)
 }
@@ -66,7 +65,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ principal, lo
 	if r.URL.Query().Get("runs") == "all" {
 		runs, err := audit.Runs(r.Context(), s.Temporal, id, s.dataConverter())
 		if err != nil {
-			return s.historyError(w, id, err, log)
+			return s.historyError(w, r, id, err, log)
 		}
 		out := make([]RunHistory, 0, len(runs))
 		for _, run := range runs {
@@ -76,7 +75,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ principal, lo
 			}
 			b, err := protojson.Marshal(h)
 			if err != nil {
-				return writeError(w, http.StatusInternalServerError, err.Error(), nil)
+				return unavailable(w, r, log, http.StatusInternalServerError, "the request's history could not be encoded", "encode history", err)
 			}
 			out = append(out, RunHistory{RunID: run.RunID, History: b})
 		}
@@ -84,14 +83,14 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ principal, lo
 	}
 	h, err := audit.History(r.Context(), s.Temporal, id, "")
 	if err != nil {
-		return s.historyError(w, id, err, log)
+		return s.historyError(w, r, id, err, log)
 	}
 	if h, err = codec.DecodeHistory(r.Context(), s.Encryption.Codec, h); err != nil {
 		return writeError(w, http.StatusInternalServerError, "decode the history: "+err.Error(), nil)
 	}
 	b, err := protojson.Marshal(h)
 	if err != nil {
-		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		return unavailable(w, r, log, http.StatusInternalServerError, "the request's history could not be encoded", "encode history", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
@@ -99,11 +98,10 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ principal, lo
 	return http.StatusOK
 }
 
-func (s *Server) historyError(w http.ResponseWriter, id string, err error, log *zap.Logger) int {
+func (s *Server) historyError(w http.ResponseWriter, r *http.Request, id string, err error, log *zap.Logger) int {
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		return writeError(w, http.StatusNotFound, "no request "+id, nil)
 	}
-	log.Error("read history", zap.Error(err))
-	return writeError(w, http.StatusBadGateway, "cannot read the request's history: "+err.Error(), nil)
+	return unavailable(w, r, log, http.StatusBadGateway, "the request's history cannot be read: "+msgTemporal, "read history", err)
 }

@@ -31,8 +31,7 @@ func (s *Server) listReconciliations(w http.ResponseWriter, r *http.Request, _ p
 	}
 	runs, err := s.Store.Reconciliations(r.Context(), limit)
 	if err != nil {
-		log.Error("list reconciliations", zap.Error(err))
-		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		return unavailable(w, r, log, http.StatusInternalServerError, msgDatabase, "list reconciliations", err)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"reconciliations": runs})
 }
@@ -45,13 +44,11 @@ func (s *Server) runReconciliation(w http.ResponseWriter, r *http.Request, _ pri
 	run, err := s.Temporal.ExecuteWorkflow(r.Context(), client.StartWorkflowOptions{ID: id, TaskQueue: s.TaskQueue, WorkflowRunTimeout: 10 * time.Minute},
 		workflows.ReconcileWorkflowName, workflows.ReconcileInput{UTCOffsetSeconds: s.Policy(now).UTCOffsetSeconds})
 	if err != nil {
-		log.Error("start reconciliation", zap.Error(err))
-		return writeError(w, http.StatusServiceUnavailable, "could not start the reconciliation: "+err.Error(), nil)
+		return unavailable(w, r, log, http.StatusServiceUnavailable, "the reconciliation could not be started: "+msgTemporal, "start reconciliation", err)
 	}
 	var res workflows.ReconcileResult
 	if err := run.Get(r.Context(), &res); err != nil {
-		log.Error("reconciliation", zap.Error(err))
-		return writeError(w, http.StatusBadGateway, "reconciliation failed: "+err.Error(), nil)
+		return unavailable(w, r, log, http.StatusBadGateway, "the reconciliation failed; see the log", "reconciliation", err)
 	}
 	log.Info("reconciliation run", zap.String("workflow", id), zap.Int("flagged", res.Flagged))
 	return writeJSON(w, http.StatusOK, res)

@@ -16,15 +16,19 @@ import (
 // It starts a new run of the same workflow id from the ended run's state,
 // linked to it for the audit, and delivers the complaint to it in the same
 // call (update-with-start); a concurrent second complaint lands in that run.
-func (s *Server) reopenForComplaint(ctx context.Context, id, endedRunID string, ev sop.Event, updateID string) (workflows.View, int, string) {
+func (s *Server) reopenForComplaint(ctx context.Context, id, endedRunID string, ev sop.Event, updateID string) eventResult {
 	var v workflows.View
+	failed := func(err error) eventResult {
+		return eventResult{status: http.StatusBadGateway, outcome: "error", detail: err.Error(),
+			msg: "the request could not be reopened for the complaint: " + msgTemporal + " with the same Idempotency-Key"}
+	}
 	res, err := s.Temporal.QueryWorkflow(ctx, id, endedRunID, workflows.QuerySnapshot)
 	if err != nil {
-		return v, http.StatusBadGateway, "cannot read the ended request to reopen it for the complaint: " + err.Error()
+		return failed(err)
 	}
 	var state workflows.State
 	if err := res.Get(&state); err != nil {
-		return v, http.StatusBadGateway, "cannot read the ended request: " + err.Error()
+		return failed(err)
 	}
 	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       id,
@@ -40,10 +44,10 @@ func (s *Server) reopenForComplaint(ctx context.Context, id, endedRunID string, 
 		err = handle.Get(ctx, &v)
 	}
 	if err != nil {
-		if _, ok := workflows.IsRejection(err); ok {
-			return v, http.StatusConflict, rejectionMessage(err)
+		if res, ok := rejection(err); ok {
+			return res
 		}
-		return v, http.StatusBadGateway, "cannot reopen the request for the complaint: " + err.Error()
+		return failed(err)
 	}
-	return v, http.StatusOK, ""
+	return eventResult{v: v, status: http.StatusOK, outcome: "accepted"}
 }

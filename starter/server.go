@@ -5,13 +5,13 @@
 package starter
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -28,6 +28,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/housecall/housecall/config"
+	"github.com/housecall/housecall/internal/jsonbody"
 	"github.com/housecall/housecall/sop"
 	"github.com/housecall/housecall/store"
 	"github.com/housecall/housecall/workflows"
@@ -173,6 +174,24 @@ func (s *Server) authenticate(r *http.Request) (principal, bool) {
 type ErrorBody struct {
 	Error  string            `json:"error"`
 	Fields map[string]string `json:"fields,omitempty"`
+	// RequestID is the X-Request-Id of the call, on answers whose detail
+	// went to the log only (5xx): operators find it there.
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// Public messages of failures whose detail goes to the log only: an error
+// answer names the problem, never the infrastructure (addresses, drivers).
+const (
+	msgDatabase = "the database is unavailable; try again"
+	msgTemporal = "the workflow service is unavailable; try again"
+)
+
+// unavailable logs a failure with its detail and answers status with the
+// public message and the call's request id.
+func unavailable(w http.ResponseWriter, r *http.Request, log *zap.Logger, status int, public, what string, err error) int {
+	rid, _ := r.Context().Value(requestIDKey).(string)
+	log.Error(what, zap.Error(err), zap.Int("status", status))
+	return writeJSON(w, status, ErrorBody{Error: public, RequestID: rid})
 }
 
 func writeError(w http.ResponseWriter, status int, msg string, fields map[string]string) int {
@@ -190,75 +209,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) int {
 
 const maxBody = 1 << 20
 
-// decodeStrict reads a JSON body into v; unknown fields and wrong types are
-// reported with the field's name.
-func decodeStrict(r *http.Request, v any) (raw []byte, fields map[string]string, err error) {
-	raw, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read body: %w", err)
-	}
-	if len(raw) > maxBody {
-		return raw, nil, fmt.Errorf("body larger than %d bytes", maxBody)
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		var pe *time.ParseError
-		switch {
-		case errors.As(err, &te):
-			name := te.Field
-			if name == "" {
-				name = "body"
-			}
-			return raw, map[string]string{name: fmt.Sprintf("must be %s, got %s", jsonType(te.Type.String()), te.Value)}, errors.New("invalid field types")
-		case errors.As(err, &se):
-			return raw, nil, fmt.Errorf("malformed JSON at byte %d: %v", se.Offset, se)
-		case errors.As(err, &pe):
-			return raw, map[string]string{"time": fmt.Sprintf("%q is not an RFC 3339 time", pe.Value)}, errors.New("invalid time")
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return raw, map[string]string{name: "unknown field"}, errors.New("unknown field")
-		case errors.Is(err, io.EOF):
-			return raw, nil, errors.New("empty body: a JSON object is expected")
-		default:
-			return raw, nil, fmt.Errorf("invalid JSON: %v", err)
-		}
-	}
-	if dec.More() {
-		return raw, nil, errors.New("malformed JSON: more than one value in the body")
-	}
-	return raw, nil, nil
+// decodeStrict reads a JSON object body into v (jsonbody.Read).
+func decodeStrict(r *http.Request, v any) ([]byte, *jsonbody.Error) {
+	return jsonbody.Read(r, v, maxBody)
 }
 
-func jsonType(goType string) string {
-	switch {
-	case goType == "string" || strings.HasSuffix(goType, "Kind") || strings.HasSuffix(goType, "EventType"):
-		return "a string"
-	case goType == "bool" || goType == "*bool":
-		return "a boolean"
-	case strings.Contains(goType, "int") || strings.Contains(goType, "float"):
-		return "a number"
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case strings.Contains(goType, "Time"):
-		return "an RFC 3339 time string"
-	default:
-		return "an object"
-	}
-}
+var truncate = jsonbody.Truncate
 
-func (s *Server) health(w http.ResponseWriter, r *http.Request, _ principal, _ *zap.Logger) int {
+func (s *Server) health(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
+	// Public: says what is down, never how (addresses, errors); the log has it.
 	body := map[string]string{"status": "ok", "database": "ok", "temporal": "ok"}
 	status := http.StatusOK
 	if err := s.Store.Ping(ctx); err != nil {
-		body["database"], body["status"], status = err.Error(), "unavailable", http.StatusServiceUnavailable
+		log.Warn("health: database", zap.Error(err))
+		body["database"], body["status"], status = "unavailable", "unavailable", http.StatusServiceUnavailable
 	}
 	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		body["temporal"], body["status"], status = err.Error(), "unavailable", http.StatusServiceUnavailable
+		log.Warn("health: temporal", zap.Error(err))
+		body["temporal"], body["status"], status = "unavailable", "unavailable", http.StatusServiceUnavailable
 	}
 	return writeJSON(w, status, body)
 }
@@ -277,17 +247,31 @@ type EngineerBody struct {
 
 func (s *Server) putEngineer(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	var b EngineerBody
-	if _, fields, err := decodeStrict(r, &b); err != nil {
-		return writeError(w, http.StatusBadRequest, err.Error(), fields)
+	if _, berr := decodeStrict(r, &b); berr != nil {
+		return writeError(w, berr.Status, berr.Msg, berr.Fields)
 	}
 	fields := map[string]string{}
+	for name, v := range map[string]string{"name": b.Name, "region": b.Region} {
+		if msg := sop.TextProblem("customer."+name, v); msg != "" {
+			fields[name] = msg
+		}
+	}
+	if len(b.Skills) > 50 {
+		fields["skills"] = fmt.Sprintf("more than 50 items (got %d)", len(b.Skills))
+		b.Skills = nil
+	}
+	for i, sk := range b.Skills {
+		if msg := sop.TextProblem("skill", sk); msg != "" {
+			fields[fmt.Sprintf("skills[%d]", i)] = msg
+		}
+	}
 	if !engineerID.MatchString(b.ID) {
 		fields["id"] = "required: letters, digits, '.', '_' or '-' (at most 64)"
 	}
-	if strings.TrimSpace(b.Name) == "" {
+	if _, bad := fields["name"]; !bad && strings.TrimSpace(b.Name) == "" {
 		fields["name"] = "required"
 	}
-	if strings.TrimSpace(b.Region) == "" {
+	if _, bad := fields["region"]; !bad && strings.TrimSpace(b.Region) == "" {
 		fields["region"] = "required"
 	}
 	travel := int(s.Policy(s.Now()).DefaultTravel.Std() / time.Minute)
@@ -298,7 +282,7 @@ func (s *Server) putEngineer(w http.ResponseWriter, r *http.Request, _ principal
 		travel = *b.TravelMinutes
 	}
 	for i, sk := range b.Skills {
-		if strings.TrimSpace(sk) == "" {
+		if _, bad := fields[fmt.Sprintf("skills[%d]", i)]; !bad && strings.TrimSpace(sk) == "" {
 			fields[fmt.Sprintf("skills[%d]", i)] = "empty"
 		}
 	}
@@ -308,8 +292,7 @@ func (s *Server) putEngineer(w http.ResponseWriter, r *http.Request, _ principal
 	e := store.Engineer{ID: b.ID, Name: b.Name, Region: b.Region, Skills: b.Skills, TravelMinutes: travel, Active: sop.Bool(b.Active, true)}
 	created, err := s.Store.UpsertEngineer(r.Context(), e)
 	if err != nil {
-		log.Error("save engineer", zap.Error(err))
-		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		return unavailable(w, r, log, http.StatusInternalServerError, msgDatabase, "save engineer", err)
 	}
 	if e.Skills == nil {
 		e.Skills = []string{}
@@ -323,8 +306,7 @@ func (s *Server) putEngineer(w http.ResponseWriter, r *http.Request, _ principal
 func (s *Server) listEngineers(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	es, err := s.Store.ListEngineers(r.Context(), r.URL.Query().Get("region"))
 	if err != nil {
-		log.Error("list engineers", zap.Error(err))
-		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		return unavailable(w, r, log, http.StatusInternalServerError, msgDatabase, "list engineers", err)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"engineers": es})
 }
@@ -347,14 +329,17 @@ type RequestCreated = workflows.View
 
 func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	var req sop.Request
-	if _, fields, err := decodeStrict(r, &req); err != nil {
-		return writeError(w, http.StatusBadRequest, err.Error(), fields)
+	if _, berr := decodeStrict(r, &req); berr != nil {
+		return writeError(w, berr.Status, berr.Msg, berr.Fields)
 	}
-	fields := map[string]string{}
 	now := s.Now()
+	fields := req.Validate(now, s.Policy(now).Location())
+	if fields == nil {
+		fields = map[string]string{}
+	}
 	if req.ID == "" {
 		req.ID = NewRequestID(now)
-	} else if !requestID.MatchString(req.ID) {
+	} else if _, bad := fields["id"]; !bad && !requestID.MatchString(req.ID) {
 		fields["id"] = "letters, digits, '.', '_', ':' or '-', at most 64"
 	}
 	switch req.Kind {
@@ -363,14 +348,16 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, _ princip
 	case sop.KindRepair:
 	default:
 		if !s.kindSupported(req.Kind) {
-			fields["kind"] = fmt.Sprintf("unknown kind %q (repair, return, installation_guidance)", req.Kind)
+			fields["kind"] = fmt.Sprintf("unknown kind %q (repair, return, installation_guidance)", truncate(string(req.Kind), 40))
 		}
 	}
 	if p := req.Preferred; p != nil && !p.End.After(p.Start) {
 		fields["preferred.end"] = "must be after preferred.start"
 	}
 	for k, v := range s.kindFieldProblems(req) {
-		fields[k] = v
+		if _, bad := fields[k]; !bad {
+			fields[k] = v
+		}
 	}
 	if len(fields) > 0 {
 		return writeError(w, http.StatusBadRequest, "invalid request", fields)
@@ -389,8 +376,7 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, _ princip
 	if _, err := s.Temporal.ExecuteWorkflow(r.Context(), opts, workflows.WorkflowName, in); err != nil {
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if !errors.As(err, &started) {
-			log.Error("start workflow", zap.Error(err))
-			return writeError(w, http.StatusServiceUnavailable, "could not start the request's workflow: "+err.Error(), nil)
+			return unavailable(w, r, log, http.StatusServiceUnavailable, "the request could not be started: "+msgTemporal, "start workflow", err)
 		}
 		// R1.3: the same id again is the same request, never a second workflow.
 		status = http.StatusOK
@@ -401,8 +387,7 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, _ princip
 	}
 	v, err := s.queryState(r.Context(), req.ID)
 	if err != nil {
-		log.Error("query new request", zap.Error(err))
-		return writeError(w, http.StatusBadGateway, "request started but its state cannot be read yet: "+err.Error(), nil)
+		return unavailable(w, r, log, http.StatusBadGateway, "the request started but its state cannot be read yet: "+msgTemporal, "query new request", err)
 	}
 	w.Header().Set("Location", "/v1/requests/"+req.ID)
 	return writeJSON(w, status, v)
@@ -456,8 +441,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request, _ principa
 	}
 	rows, err := s.Store.ListRequests(r.Context(), f)
 	if err != nil {
-		log.Error("list requests", zap.Error(err))
-		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		return unavailable(w, r, log, http.StatusInternalServerError, msgDatabase, "list requests", err)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"requests": rows})
 }
@@ -470,8 +454,7 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, p principal,
 		if errors.As(err, &nf) {
 			return writeError(w, http.StatusNotFound, "no request "+id, nil)
 		}
-		log.Error("query request", zap.Error(err))
-		return writeError(w, http.StatusBadGateway, "cannot read the request's state: "+err.Error(), nil)
+		return unavailable(w, r, log, http.StatusBadGateway, "the request's state cannot be read: "+msgTemporal, "query request", err)
 	}
 	if p.Role == sop.RoleEngineer && v.Engineer != p.Subject {
 		return writeError(w, http.StatusForbidden, fmt.Sprintf("request %s is not assigned to engineer %s", id, p.Subject), nil)
@@ -482,15 +465,20 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, p principal,
 func (s *Server) postEvent(w http.ResponseWriter, r *http.Request, p principal, log *zap.Logger) int {
 	id := r.PathValue("id")
 	var ev sop.Event
-	raw, fields, err := decodeStrict(r, &ev)
-	entry := store.EventLog{RequestID: id, Type: string(ev.Type), ActorRole: string(p.Role), ActorSubject: p.Subject, Body: raw}
-	logged := func(status int, outcome, reason string) int {
-		entry.Type, entry.HTTPStatus, entry.Outcome, entry.Reason = string(ev.Type), status, outcome, reason
-		if entry.Type == "" {
-			entry.Type = "?"
+	raw, berr := decodeStrict(r, &ev)
+	entry := store.EventLog{RequestID: id, ActorRole: string(p.Role), ActorSubject: p.Subject, Body: raw}
+	eventType := func() string {
+		if ev.Type == "" || sop.TextProblem("type", string(ev.Type)) != "" {
+			return "?"
 		}
+		return string(ev.Type)
+	}
+	// logged appends a call that did not reach the workflow, or was sent
+	// without an Idempotency-Key, to the event log. The log is best effort:
+	// a database hiccup must not undo an event the workflow took.
+	logged := func(status int, outcome, reason string) int {
+		entry.Type, entry.HTTPStatus, entry.Outcome, entry.Reason = eventType(), status, outcome, reason
 		s.metrics.events.WithLabelValues(entry.Type, outcome).Inc()
-		// The log is best effort: a database hiccup must not undo an event the workflow took.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 		defer cancel()
 		if err := s.Store.LogEvent(ctx, entry); err != nil {
@@ -498,12 +486,17 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request, p principal, 
 		}
 		return status
 	}
-	if err != nil {
-		return logged(writeError(w, http.StatusBadRequest, err.Error(), fields), "invalid", err.Error())
+	if berr != nil {
+		return logged(writeError(w, berr.Status, berr.Msg, berr.Fields), "invalid", berr.Msg)
 	}
-	log = log.With(zap.String("event", string(ev.Type)))
+	key, kerr := idempotencyKey(r)
+	if kerr != "" {
+		msg := "invalid Idempotency-Key header: " + kerr
+		return logged(writeError(w, http.StatusBadRequest, msg, map[string]string{"Idempotency-Key": kerr}), "invalid", msg)
+	}
+	log = log.With(zap.String("event", eventType()))
 	if !ev.Type.Known() {
-		msg := fmt.Sprintf("unknown event type %q", ev.Type)
+		msg := fmt.Sprintf("unknown event type %q", truncate(string(ev.Type), 64))
 		if ev.Type == "" {
 			msg = "type is required"
 		}
@@ -513,71 +506,219 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request, p principal, 
 		msg := fmt.Sprintf("role %s may not send %s (sent by %v)", p.Role, ev.Type, ev.Type.Roles())
 		return logged(writeError(w, http.StatusForbidden, msg, nil), "forbidden", msg)
 	}
-	if bad := ev.Validate(); len(bad) > 0 {
-		return logged(writeError(w, http.StatusBadRequest, "invalid "+string(ev.Type)+" event", bad), "invalid", fmt.Sprint(bad))
-	}
+	// Set by housecall, whatever the caller sent; At is also the reference
+	// of the times' window (sop.Limits).
 	ev.Actor = p.Actor
 	if p.Role == sop.RoleAdmin {
 		ev.Actor.Role = sop.RoleCallCentre
 		ev.Actor.Subject = "admin"
 	}
 	ev.At = s.Now().UTC()
-	v, status, msg := s.sendEvent(r.Context(), id, ev, r.Header.Get("Idempotency-Key"))
-	switch status {
-	case http.StatusOK:
-		log.Info("event taken", zap.String("status", string(v.Status)))
-		return logged(writeJSON(w, status, v), "accepted", "")
-	case http.StatusConflict, http.StatusBadRequest:
-		return logged(writeError(w, status, msg, nil), map[int]string{409: "rejected", 400: "invalid"}[status], msg)
-	case http.StatusForbidden:
-		return logged(writeError(w, status, msg, nil), "forbidden", msg)
-	case http.StatusNotFound:
-		return logged(writeError(w, status, msg, nil), "not_found", msg)
-	default:
-		log.Error("event failed", zap.String("cause", msg))
-		return logged(writeError(w, status, msg, nil), "error", msg)
+	if bad := ev.Validate(); len(bad) > 0 {
+		return logged(writeError(w, http.StatusBadRequest, "invalid "+string(ev.Type)+" event", bad), "invalid", fmt.Sprint(bad))
 	}
+
+	if key == "" {
+		// No key: each call is a new event (a Temporal update id of its own).
+		res := s.sendEvent(r.Context(), id, ev, "")
+		body := res.body(r)
+		if res.status != http.StatusOK {
+			log.Info("event not taken", zap.Int("status", res.status), zap.String("reason", res.detail))
+		}
+		return logged(writeRaw(w, res.status, body), res.outcome, res.msg)
+	}
+
+	// With a key: one row of the log per (request, key), reserved before
+	// the event is sent; the key is the Temporal update id, so a retry
+	// re-attaches to the same update.
+	log = log.With(zap.String("idempotency_key", key))
+	entry.Type = string(ev.Type)
+	fp := ev.Fingerprint()
+	rec, created, mismatch, err := s.Store.ReserveEvent(r.Context(), entry, key, fp, key)
+	if err != nil {
+		// The database is down: the engineer at the door must still be
+		// heard. The event goes to the workflow with the key as its update
+		// id (Temporal answers a retry with the update's real outcome); only
+		// the check that the key was not used for another event is lost
+		// until the database is back (README, Durability).
+		log.Warn("event sent without its Idempotency-Key record: the database is unavailable", zap.Error(err))
+		res := s.sendEvent(r.Context(), id, ev, key)
+		return logged(writeRaw(w, res.status, res.body(r)), res.outcome, res.msg)
+	}
+	if mismatch {
+		msg := fmt.Sprintf("Idempotency-Key %q was used for a different event on request %s; send a new event with a new key", key, id)
+		return logged(writeError(w, http.StatusUnprocessableEntity, msg, map[string]string{"Idempotency-Key": "used for a different event"}), "invalid", msg)
+	}
+	if !created && rec.Final() && len(rec.Response) > 0 {
+		// The outcome is known: answer it again (IETF Idempotency-Key).
+		log.Info("event replayed", zap.Int("status", rec.HTTPStatus), zap.Int("attempts", rec.Attempts))
+		w.Header().Set("Idempotent-Replayed", "true")
+		return writeRaw(w, rec.HTTPStatus, rec.Response)
+	}
+	// New, or in flight, or its outcome unknown (a timeout, Temporal
+	// unavailable, the workflow ended): send it with the same update id —
+	// Temporal answers the update's real outcome if it exists.
+	res := s.sendEvent(r.Context(), id, ev, rec.UpdateID)
+	body := res.body(r)
+	s.metrics.events.WithLabelValues(string(ev.Type), res.outcome).Inc()
+	if !created {
+		w.Header().Set("Idempotent-Replayed", "true")
+		log = log.With(zap.Int("attempts", rec.Attempts))
+	}
+	if res.status == http.StatusOK {
+		log.Info("event taken", zap.String("status", string(res.v.Status)))
+	} else {
+		log.Info("event not taken", zap.Int("status", res.status), zap.String("reason", res.detail))
+	}
+	var stored []byte
+	if store.FinalOutcome(res.outcome) {
+		stored = body
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	if err := s.Store.FinishEvent(ctx, rec.ID, res.outcome, res.status, res.msg, stored); err != nil {
+		log.Error("log event outcome", zap.Error(err))
+	}
+	return writeRaw(w, res.status, body)
+}
+
+// idempotencyKey reads the Idempotency-Key header: a structured-field string
+// ("…") as the IETF draft has it, or the bare key; at most 128 printable
+// ASCII characters. It returns the key, or what is wrong with it.
+func idempotencyKey(r *http.Request) (key, problem string) {
+	vs := r.Header.Values("Idempotency-Key")
+	switch len(vs) {
+	case 0:
+		return "", ""
+	case 1:
+	default:
+		return "", "give it once"
+	}
+	k := strings.TrimSpace(vs[0])
+	if len(k) >= 2 && k[0] == '"' && k[len(k)-1] == '"' {
+		k = k[1 : len(k)-1]
+	}
+	switch {
+	case k == "":
+		return "", "empty"
+	case len(k) > maxIdempotencyKey:
+		return "", fmt.Sprintf("longer than %d characters", maxIdempotencyKey)
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return "", "only printable ASCII characters"
+		}
+	}
+	return k, ""
+}
+
+const maxIdempotencyKey = 128
+
+// eventResult is the outcome of sending an event.
+type eventResult struct {
+	v       workflows.View
+	status  int
+	outcome string // accepted, rejected, forbidden, invalid, not_found, ended, error
+	msg     string // the public reason
+	detail  string // for the log only
+}
+
+// body is the answer's JSON.
+func (res eventResult) body(r *http.Request) []byte {
+	var v any = res.v
+	if res.status != http.StatusOK {
+		e := ErrorBody{Error: res.msg}
+		if res.outcome == "error" {
+			e.RequestID, _ = r.Context().Value(requestIDKey).(string)
+		}
+		v = e
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return buf.Bytes()
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) int {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+	return status
 }
 
 // sendEvent delivers an event as a Temporal update and maps the outcome to
 // an HTTP status: 200 with the new state, 409 when the request cannot take
-// it now, 403 for an engineer not assigned, 404 for no such request.
-func (s *Server) sendEvent(ctx context.Context, id string, ev sop.Event, updateID string) (workflows.View, int, string) {
+// it now or has ended, 403 for an engineer not assigned, 404 for no such
+// request. With an update id already used, Temporal answers that update's
+// outcome instead of applying the event again.
+func (s *Server) sendEvent(ctx context.Context, id string, ev sop.Event, updateID string) eventResult {
 	var v workflows.View
 	handle, err := s.Temporal.UpdateWorkflow(ctx, eventUpdate(id, updateID, ev))
 	if err == nil {
 		err = handle.Get(ctx, &v)
 	}
 	if err == nil {
-		return v, http.StatusOK, ""
+		return eventResult{v: v, status: http.StatusOK, outcome: "accepted"}
 	}
-	if typ, ok := workflows.IsRejection(err); ok {
-		msg := rejectionMessage(err)
-		switch typ {
-		case workflows.ErrNotAssigned:
-			return v, http.StatusForbidden, msg
-		case workflows.ErrBadEvent:
-			return v, http.StatusBadRequest, msg
-		default:
-			return v, http.StatusConflict, msg
-		}
+	if res, ok := rejection(err); ok {
+		return res
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		if d, derr := s.Temporal.DescribeWorkflowExecution(ctx, id, ""); derr == nil {
-			if ev.Type == sop.EvComplaint {
-				// R11.1: a complaint may come long after the request ended.
-				return s.reopenForComplaint(ctx, id, d.GetWorkflowExecutionInfo().GetExecution().GetRunId(), ev, updateID)
-			}
-			st := d.GetWorkflowExecutionInfo().GetStatus()
-			return v, http.StatusConflict, fmt.Sprintf("request %s has ended (workflow %s): it takes no more events", id, strings.ToLower(strings.TrimPrefix(st.String(), "WORKFLOW_EXECUTION_STATUS_")))
+		d, derr := s.Temporal.DescribeWorkflowExecution(ctx, id, "")
+		if derr != nil {
+			return eventResult{status: http.StatusNotFound, outcome: "not_found", msg: "no request " + id}
 		}
-		return v, http.StatusNotFound, "no request " + id
+		runID := d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+		if updateID != "" {
+			// A retry: the update may have completed before the run ended.
+			if v, ok := s.updateOutcome(ctx, id, runID, updateID); ok {
+				return eventResult{v: v, status: http.StatusOK, outcome: "accepted"}
+			}
+		}
+		if ev.Type == sop.EvComplaint {
+			// R11.1: a complaint may come long after the request ended.
+			return s.reopenForComplaint(ctx, id, runID, ev, updateID)
+		}
+		st := d.GetWorkflowExecutionInfo().GetStatus()
+		return eventResult{status: http.StatusConflict, outcome: "ended",
+			msg: fmt.Sprintf("request %s has ended (workflow %s): it takes no more events", id, strings.ToLower(strings.TrimPrefix(st.String(), "WORKFLOW_EXECUTION_STATUS_")))}
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return v, http.StatusGatewayTimeout, "the request's workflow did not answer in time; the event may still be applied (retry with the same Idempotency-Key)"
+		return eventResult{status: http.StatusGatewayTimeout, outcome: "error", detail: err.Error(),
+			msg: "the request's workflow did not answer in time; the event may still be applied (retry with the same Idempotency-Key to learn its outcome)"}
 	}
-	return v, http.StatusBadGateway, "cannot deliver the event: " + err.Error()
+	return eventResult{status: http.StatusBadGateway, outcome: "error", detail: err.Error(),
+		msg: "the event could not be delivered: " + msgTemporal + " with the same Idempotency-Key"}
+}
+
+// rejection maps the workflow's refusal of an event to its answer.
+func rejection(err error) (eventResult, bool) {
+	typ, ok := workflows.IsRejection(err)
+	if !ok {
+		return eventResult{}, false
+	}
+	res := eventResult{msg: rejectionMessage(err), status: http.StatusConflict, outcome: "rejected"}
+	switch typ {
+	case workflows.ErrNotAssigned:
+		res.status, res.outcome = http.StatusForbidden, "forbidden"
+	case workflows.ErrBadEvent:
+		res.status, res.outcome = http.StatusBadRequest, "invalid"
+	}
+	return res, true
+}
+
+// updateOutcome asks for the result of an update of an ended run.
+func (s *Server) updateOutcome(ctx context.Context, id, runID, updateID string) (workflows.View, bool) {
+	var v workflows.View
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	h := s.Temporal.GetWorkflowUpdateHandle(client.GetWorkflowUpdateHandleOptions{WorkflowID: id, RunID: runID, UpdateID: updateID})
+	if err := h.Get(ctx, &v); err != nil {
+		return v, false
+	}
+	return v, true
 }
 
 // eventUpdate is the update that delivers an event, waiting for its answer.
@@ -603,8 +744,7 @@ func rejectionMessage(err error) string {
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	evs, err := s.Store.EventsReceived(r.Context(), r.PathValue("id"))
 	if err != nil {
-		log.Error("list events", zap.Error(err))
-		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		return unavailable(w, r, log, http.StatusInternalServerError, msgDatabase, "list events", err)
 	}
 	if evs == nil {
 		evs = []store.ReceivedEvent{}
@@ -615,8 +755,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, _ principal,
 func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	ns, err := s.Store.Notifications(r.Context(), r.PathValue("id"))
 	if err != nil {
-		log.Error("list notifications", zap.Error(err))
-		return writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		return unavailable(w, r, log, http.StatusInternalServerError, msgDatabase, "list notifications", err)
 	}
 	if ns == nil {
 		ns = []store.Outgoing{}
@@ -654,3 +793,7 @@ func (m *metrics) observe(route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route).Observe(d.Seconds())
 }
+
+// Fingerprint is the fingerprint of an event sent with an Idempotency-Key
+// (for tests that play a first call's part).
+func Fingerprint(ev sop.Event) string { return ev.Fingerprint() }

@@ -128,12 +128,13 @@ type EventLog struct {
 	ActorRole    string
 	ActorSubject string
 	Body         []byte
-	Outcome      string // accepted, invalid, rejected, forbidden, not_found, error
+	Outcome      string // accepted, invalid, rejected, forbidden, not_found, error, ended (pending: keyed, in flight)
 	HTTPStatus   int
 	Reason       string
 }
 
-// LogEvent appends to the log of every event received.
+// LogEvent appends to the log of every event received without an
+// Idempotency-Key, or refused before it was sent (ReserveEvent logs the rest).
 func (s *Store) LogEvent(ctx context.Context, e EventLog) error {
 	body := e.Body
 	if !json.Valid(body) {
@@ -159,12 +160,18 @@ type ReceivedEvent struct {
 	HTTPStatus   int             `json:"http_status"`
 	Reason       string          `json:"reason,omitempty"`
 	ReceivedAt   time.Time       `json:"received_at"`
+	// IdempotencyKey is the key the event was sent with; Attempts counts
+	// the calls with that key (retries add no row).
+	IdempotencyKey string    `json:"idempotency_key,omitempty"`
+	Attempts       int       `json:"attempts"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // EventsReceived returns the events received for a request, oldest first.
 func (s *Store) EventsReceived(ctx context.Context, id string) ([]ReceivedEvent, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT id, type, actor_role, COALESCE(actor_subject, ''), body, outcome, http_status,
-		COALESCE(reason, ''), received_at FROM request_events WHERE request_id = $1 ORDER BY id`, id)
+		COALESCE(reason, ''), received_at, COALESCE(idempotency_key, ''), attempts, updated_at
+		FROM request_events WHERE request_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}

@@ -147,11 +147,9 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		return temporal.NewApplicationError(fmt.Sprintf("role %s may not send %s", ev.Actor.Role, ev.Type), ErrNotAssigned)
 	}
 	if ev.Actor.Role == sop.RoleEngineer && (s.Engineer == "" || ev.Actor.Subject != s.Engineer) {
-		who := s.Engineer
-		if who == "" {
-			who = "nobody yet"
-		}
-		return temporal.NewApplicationError(fmt.Sprintf("engineer %q is not assigned to request %s (assigned: %s)", ev.Actor.Subject, s.ID, who), ErrNotAssigned)
+		// The answer goes to the engineer who is not assigned: it does not
+		// name the one who is.
+		return temporal.NewApplicationError(fmt.Sprintf("engineer %q is not assigned to request %s", ev.Actor.Subject, s.ID), ErrNotAssigned)
 	}
 	st := s.Status
 	v := s.Visit

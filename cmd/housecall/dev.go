@@ -79,6 +79,10 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 			return err
 		}
 		cfg.Tokens = toks
+	} else if err := writeDevTokens(cfg.DevDataDir, cfg.Tokens); err != nil {
+		// Tokens set by auth.tokens: kept in tokens.json too, as the banner
+		// says, so that the client commands find them.
+		return err
 	}
 	if cfg.Codec == nil {
 		if err := useDevCodecKey(cfg); err != nil {
@@ -217,9 +221,8 @@ func devTokens(dataDir string) ([]config.Token, error) {
 	for _, e := range demoEngineers {
 		add(sop.RoleEngineer, e.ID)
 	}
-	b, _ = json.MarshalIndent(toks, "", "  ")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+	if err := writeDevTokens(dataDir, toks); err != nil {
+		return nil, err
 	}
 	return toks, nil
 }
@@ -304,6 +307,16 @@ func uiOrigins(uiURL string) []string {
 		out = append(out, "http://localhost:"+rest)
 	}
 	return out
+}
+
+// writeDevTokens keeps the tokens in force in dataDir/tokens.json (0600).
+func writeDevTokens(dataDir string, toks []config.Token) error {
+	path := filepath.Join(dataDir, tokensFile)
+	b, _ := json.MarshalIndent(toks, "", "  ")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // seedRoster puts the demo engineers on an empty roster.
