@@ -18,10 +18,10 @@ func atDoorState(knocked time.Time, coalesce bool) *State {
 }
 
 // fireNext fires the earliest clock at now, as the main loop does.
-func fireNext(s *State, now func(Clock) time.Time) (*step, Clock) {
+func fireNext(s *State, now func(Clock) time.Time) *step {
 	c, _ := s.nextClock()
 	s.clearClock(c.Name, c.N)
-	return s.fire(c, now(c)), c
+	return s.fire(c, now(c))
 }
 
 func at(t time.Time) func(Clock) time.Time { return func(Clock) time.Time { return t } }
@@ -34,7 +34,7 @@ func TestR6_3_MissedKnockPromptsAreCoalesced(t *testing.T) {
 	knocked := t0.Add(25 * time.Hour)
 	back := knocked.Add(3*time.Minute + 5*time.Second) // prompts 1–6 fell due while down
 	s := atDoorState(knocked, true)
-	st, _ := fireNext(s, at(back))
+	st := fireNext(s, at(back))
 	if len(st.entries) != 1 || len(st.notes) != 1 {
 		t.Fatalf("%d entries and %d notifications on coming back, want one prompt", len(st.entries), len(st.notes))
 	}
@@ -55,7 +55,7 @@ func TestR6_3_MissedKnockPromptsAreCoalesced(t *testing.T) {
 
 	// Down past the call: the last prompt (10) once, then the call.
 	s = atDoorState(knocked, true)
-	st, _ = fireNext(s, at(knocked.Add(8*time.Minute)))
+	st = fireNext(s, at(knocked.Add(8*time.Minute)))
 	if !strings.Contains(st.entries[0].Detail, "(10 of 10") {
 		t.Fatalf("entry %q, want the tenth prompt", st.entries[0].Detail)
 	}
@@ -68,7 +68,7 @@ func TestR6_3_MissedKnockPromptsAreCoalesced(t *testing.T) {
 func TestR6_3_PromptsOnTimeAreNotCoalesced(t *testing.T) {
 	knocked := t0.Add(25 * time.Hour)
 	s := atDoorState(knocked, true)
-	st, _ := fireNext(s, func(c Clock) time.Time { return c.At.Add(900 * time.Millisecond) }) // a timer a little late
+	st := fireNext(s, func(c Clock) time.Time { return c.At.Add(900 * time.Millisecond) }) // a timer a little late
 	if d := st.entries[0].Detail; !strings.Contains(d, "(1 of 10") || strings.Contains(d, "down") {
 		t.Fatalf("entry %q", d)
 	}
@@ -82,7 +82,7 @@ func TestR6_3_PromptsOnTimeAreNotCoalesced(t *testing.T) {
 func TestR6_3_OldRunsReplayEachMissedPrompt(t *testing.T) {
 	knocked := t0.Add(25 * time.Hour)
 	s := atDoorState(knocked, false)
-	st, _ := fireNext(s, at(knocked.Add(3*time.Minute)))
+	st := fireNext(s, at(knocked.Add(3*time.Minute)))
 	if d := st.entries[0].Detail; !strings.Contains(d, "(1 of 10") {
 		t.Fatalf("entry %q", d)
 	}
@@ -100,7 +100,7 @@ func TestR6_3_MissedGraceWithShortIntervals(t *testing.T) {
 		s.Policy.KnockInterval = sop.D(300 * time.Millisecond)
 		s.Policy.CallAfter = sop.D(3 * time.Second)
 		s.setClock(clkKnock, knocked.Add(300*time.Millisecond), sop.R6_3, 1)
-		st, _ := fireNext(s, func(c Clock) time.Time { return c.At.Add(tc.late) })
+		st := fireNext(s, func(c Clock) time.Time { return c.At.Add(tc.late) })
 		if d := st.entries[0].Detail; !strings.Contains(d, tc.want) {
 			t.Errorf("%s late: %q, want %s", tc.late, d, tc.want)
 		}
