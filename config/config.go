@@ -483,21 +483,7 @@ func unwrapPathError(err error) error {
 // parseTokens reads TOKEN=ROLE[:SUBJECT] items from a comma-separated string
 // (env, flag) or a YAML list.
 func parseTokens(raw any, bad *problems) []Token {
-	var items []string
-	switch x := raw.(type) {
-	case string:
-		for _, s := range strings.Split(x, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				items = append(items, s)
-			}
-		}
-	case []any:
-		for _, s := range x {
-			items = append(items, strings.TrimSpace(fmt.Sprint(s)))
-		}
-	case []string:
-		items = x
-	}
+	items := listOf(raw)
 	var out []Token
 	seen := map[string]bool{}
 	for i, it := range items {
