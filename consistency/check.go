@@ -339,13 +339,15 @@ type Source interface {
 	Runs(ctx context.Context, id string) ([]audit.Run, error)
 	// Records are PostgreSQL's rows of the request.
 	Records(ctx context.Context, id string) (store.Records, error)
+	// Converter decodes the histories' payloads (nil: the SDK's default).
+	Converter() converter.DataConverter
 }
 
 // Check compares one request. A request that moves while it is read can
 // look divergent for an instant (a step written between the two reads), so
 // a divergence is confirmed by reading both sides again, up to 3 times:
 // only one that persists is reported.
-func Check(ctx context.Context, src Source, id string, dc converter.DataConverter) (Report, error) {
+func Check(ctx context.Context, src Source, id string) (Report, error) {
 	var rep Report
 	for attempt := range 3 {
 		if attempt > 0 {
@@ -363,7 +365,7 @@ func Check(ctx context.Context, src Source, id string, dc converter.DataConverte
 		if err != nil {
 			return rep, fmt.Errorf("records of %s: %w", id, err)
 		}
-		if rep, err = Compare(runs, db, dc); err != nil {
+		if rep, err = Compare(runs, db, src.Converter()); err != nil {
 			return rep, fmt.Errorf("%s: %w", id, err)
 		}
 		if rep.OK() {

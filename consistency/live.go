@@ -28,6 +28,9 @@ func (l Live) Runs(ctx context.Context, id string) ([]audit.Run, error) {
 	return audit.Runs(ctx, l.Temporal, id, l.DataConverter)
 }
 
+// Converter implements Source.
+func (l Live) Converter() converter.DataConverter { return l.DataConverter }
+
 // Records implements Source.
 func (l Live) Records(ctx context.Context, id string) (store.Records, error) {
 	return l.Store.Records(ctx, id)

@@ -25,7 +25,7 @@ func (s *Server) routeAudit() {
 // (`housecall audit check`): 200 with the report, whether they agree or not.
 func (s *Server) check(w http.ResponseWriter, r *http.Request, _ principal, log *zap.Logger) int {
 	id := r.PathValue("id")
-	rep, err := consistency.Check(r.Context(), consistency.Live{Temporal: s.Temporal, Store: s.Store, DataConverter: s.dataConverter()}, id, s.dataConverter())
+	rep, err := consistency.Check(r.Context(), consistency.Live{Temporal: s.Temporal, Store: s.Store, DataConverter: s.dataConverter()}, id)
 	if err != nil {
 		return s.historyError(w, r, id, err, log)
 	}

@@ -88,12 +88,8 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// dataConverter decodes what the workflows wrote (audit): DataConverter
-// when set, else the codec's.
+// dataConverter decodes what the workflows wrote (audit): the codec's.
 func (s *Server) dataConverter() converter.DataConverter {
-	if s.DataConverter != nil {
-		return s.DataConverter
-	}
 	dc, _ := codec.Converters(s.Encryption.Codec)
 	return dc
 }

@@ -24,7 +24,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
 	"github.com/housecall/housecall/config"
@@ -47,9 +46,6 @@ type Server struct {
 	// Metrics, when set, are served on /metrics beside the API's own (the
 	// worker's, when both run in one process).
 	Metrics prometheus.Gatherer
-	// DataConverter decodes histories as the Temporal client encodes them
-	// (nil: the SDK's default).
-	DataConverter converter.DataConverter
 	// Encryption of Temporal payloads: the auditor's decoding and /codec (codec.go).
 	Encryption Encryption
 	// Now is the clock (tests may replace it).

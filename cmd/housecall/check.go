@@ -47,7 +47,7 @@ Exit status 0: all agree; 3: divergences found.`,
 				out := cmd.OutOrStdout()
 				diverged, pending := 0, 0
 				for i, id := range ids {
-					rep, err := consistency.Check(s.ctx, src, id, dc)
+					rep, err := consistency.Check(s.ctx, src, id)
 					if err != nil {
 						return err
 					}

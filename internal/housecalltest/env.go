@@ -183,7 +183,7 @@ func (e *Env) Check(id string) consistency.Report {
 	e.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rep, err := consistency.Check(ctx, consistency.Live{Temporal: e.Temporal, Store: e.Store, DataConverter: e.dataConverter()}, id, e.dataConverter())
+	rep, err := consistency.Check(ctx, consistency.Live{Temporal: e.Temporal, Store: e.Store, DataConverter: e.dataConverter()}, id)
 	if err != nil {
 		e.T.Fatalf("audit check %s: %v", id, err)
 	}
@@ -206,7 +206,7 @@ func (e *Env) CheckAll() {
 	for _, id := range ids {
 		var rep consistency.Report
 		for range 100 {
-			if rep, err = consistency.Check(ctx, src, id, e.dataConverter()); err != nil || len(rep.Pending) == 0 {
+			if rep, err = consistency.Check(ctx, src, id); err != nil || len(rep.Pending) == 0 {
 				break
 			}
 			time.Sleep(50 * time.Millisecond)
