@@ -356,3 +356,22 @@ func TestMaximalSizes(t *testing.T) {
 		t.Fatalf("maximal request %d bytes, event %d bytes: limits grew too large", len(rb), len(eb))
 	}
 }
+
+// Requests begun before the calendar-date rule keep the old judgement when
+// their workflows replay: bought today, before 08:00 at UTC+8, "in the
+// future"; no earliest purchase date.
+func TestR1_2_ProblemsBeforeDec2026(t *testing.T) {
+	loc := time.FixedZone("UTC+8", 8*3600)
+	r := goodRequest()
+	r.Product.PurchaseDate = "2026-03-02"
+	if p := r.ProblemsBeforeDec2026(time.Date(2026, 3, 2, 7, 59, 0, 0, loc)).Map(); p["product.purchase_date"] != "in the future" {
+		t.Errorf("old rule, bought today at 07:59: %v", p)
+	}
+	if p := r.ProblemsBeforeDec2026(time.Date(2026, 3, 2, 8, 0, 0, 0, loc)); len(p) != 0 {
+		t.Errorf("old rule, bought today at 08:00: %v", p)
+	}
+	r.Product.PurchaseDate = "1985-01-01"
+	if p := r.ProblemsBeforeDec2026(time.Date(2026, 3, 2, 9, 0, 0, 0, loc)); len(p) != 0 {
+		t.Errorf("old rule, bought in 1985: %v", p)
+	}
+}

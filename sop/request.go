@@ -119,7 +119,16 @@ func (ps Problems) String() string {
 // current date (workflow time), so a purchase date in the future counts as
 // implausible. today's date is taken in today's own location: pass the
 // current time in the service area's zone.
-func (r Request) Problems(today time.Time) Problems {
+func (r Request) Problems(today time.Time) Problems { return r.problems(today, true) }
+
+// ProblemsBeforeDec2026 is Problems as requests begun before 2026-12 judged
+// the purchase date: no earliest date, and the date (at UTC midnight)
+// compared with the current instant, so that a purchase made today looked
+// "in the future" before 08:00 at UTC+8. Their workflows replay with it
+// (workflows/versions.go).
+func (r Request) ProblemsBeforeDec2026(today time.Time) Problems { return r.problems(today, false) }
+
+func (r Request) problems(today time.Time, calendar bool) Problems {
 	var p Problems
 	add := func(field, reason string) { p = append(p, Problem{field, reason}) }
 	if strings.TrimSpace(r.Customer.Name) == "" {
@@ -139,6 +148,10 @@ func (r Request) Problems(today time.Time) Problems {
 		add("product.purchase_date", "missing")
 	case err != nil:
 		add("product.purchase_date", err.Error())
+	case !calendar:
+		if d.After(today) {
+			add("product.purchase_date", "in the future")
+		}
 	case d.Before(EarliestPurchase):
 		add("product.purchase_date", "before "+EarliestPurchase.Format(DatePattern))
 	case d.After(calendarDate(today)):

@@ -49,7 +49,7 @@ func (s *State) start(now time.Time, in Input) *step {
 // verifyOrProceed puts a request with incomplete or implausible data into
 // verification (R1.2): no visit is planned on unverified data.
 func (s *State) verifyOrProceed(st *step) {
-	s.Problems = s.Request.Problems(st.now.In(s.Policy.Location()))
+	s.Problems = s.problems(s.Request, st.now)
 	if len(s.Problems) == 0 {
 		s.Problems = nil
 		s.afterVerification(st)
@@ -184,7 +184,7 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		}
 		r := s.Request
 		r.Merge(ev.Customer, ev.Product, ev.Symptoms)
-		if p := r.Problems(now.In(s.Policy.Location())); len(p) > 0 {
+		if p := s.problems(r, now); len(p) > 0 {
 			return notValid("%s: %s", lead, p)
 		}
 		return nil

@@ -106,3 +106,30 @@ func TestR6_3_MissedGraceWithShortIntervals(t *testing.T) {
 		}
 	}
 }
+
+// R1.2: requests begun with stepsRecorded judge the purchase date as a
+// calendar date in the service zone; older ones replay with the old rule.
+func TestR1_2_PurchaseDateRuleFollowsTheRequest(t *testing.T) {
+	r := goodRequest()
+	r.Product.PurchaseDate = "2026-03-02"
+	early := time.Date(2026, 3, 2, 7, 30, 0, 0, testPolicy().Location()) // 07:30 local, same day
+	for _, tc := range []struct {
+		calendar bool
+		problems int
+	}{{true, 0}, {false, 1}} {
+		s := &State{Policy: testPolicy(), CalendarPurchaseDates: tc.calendar}
+		if got := s.problems(r, early); len(got) != tc.problems {
+			t.Errorf("calendar dates %t: %v", tc.calendar, got)
+		}
+	}
+	h := newHarness(t)
+	h.run(goodRequest(), testPolicy(), time.Minute)
+	var st State
+	q, err := h.env.QueryWorkflow(QuerySnapshot)
+	if err != nil || q.Get(&st) != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	if !st.CalendarPurchaseDates || !st.CoalesceMissed {
+		t.Fatal("a new request does not take the rules of stepsRecorded")
+	}
+}

@@ -20,7 +20,6 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 	logger := workflow.GetLogger(ctx)
 	// How this run executes its steps (versions.go).
 	r.steps = stepMode(workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, workflow.Version(stepsRecorded)))
-	r.s.CoalesceMissed = r.steps >= stepsRecorded
 
 	// The state is set up before the handlers are registered, and the first
 	// step is taken under the mutex, so no event ever sees a half-made request.
@@ -36,6 +35,9 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 		// need not ask for them (each answer costs the server a marker and a
 		// visibility write).
 		r.s.WaitReconciliation = r.steps >= stepsLocal || workflow.GetVersion(ctx, changeWaitReconciliation, workflow.DefaultVersion, 1) >= 1
+		// Rules of stepsRecorded, kept by the request across its runs.
+		r.s.CoalesceMissed = r.steps >= stepsRecorded
+		r.s.CalendarPurchaseDates = r.steps >= stepsRecorded
 		first = r.s.start(workflow.Now(ctx), in)
 	}
 	if err := r.mu.Lock(ctx); err != nil {

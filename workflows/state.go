@@ -61,9 +61,12 @@ type State struct {
 	// this rule (workflow.GetVersion) end without waiting.
 	WaitReconciliation bool `json:"wait_reconciliation,omitempty"`
 	// CoalesceMissed: knock prompts that fell due while no worker ran are
-	// given once, not in a burst (changeLocalSteps, stepsRecorded). Each
-	// run sets it from its own answer.
+	// given once, not in a burst (requests begun with stepsRecorded).
 	CoalesceMissed bool `json:"coalesce_missed,omitempty"`
+	// CalendarPurchaseDates: R1.2 compares the purchase date with today's
+	// date in the service zone and refuses dates before 1990
+	// (stepsRecorded); runs before it replay with the old comparison.
+	CalendarPurchaseDates bool `json:"calendar_purchase_dates,omitempty"`
 	// PreviousRunID links a run reopened for a complaint to the run it continues.
 	PreviousRunID string `json:"previous_run_id,omitempty"`
 }
@@ -397,4 +400,13 @@ func (s *State) describeWaits() string {
 		}
 	}
 	return out
+}
+
+// problems checks a request's data (R1.2) with the rule of this run.
+func (s *State) problems(r sop.Request, now time.Time) sop.Problems {
+	today := now.In(s.Policy.Location())
+	if s.CalendarPurchaseDates {
+		return r.Problems(today)
+	}
+	return r.ProblemsBeforeDec2026(today)
 }

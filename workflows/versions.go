@@ -43,7 +43,10 @@ const (
 	// next, different event reused its number (issue 9). An activity task
 	// exists only once the history holds its input: PostgreSQL can only
 	// ever hold recorded steps, with the recorded time. Version 2 also
-	// coalesces clocks that fell due while no worker ran (coalesceMissed).
+	// brings two rules to the requests that begin with it, kept in their
+	// State across runs: knock prompts missed while no worker ran are
+	// coalesced (State.CoalesceMissed), and R1.2 compares purchase dates as
+	// calendar dates in the service zone, from 1990 (CalendarPurchaseDates).
 	changeLocalSteps = "local-activities-for-steps"
 )
 
