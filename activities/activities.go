@@ -43,9 +43,7 @@ type Activities struct {
 // (housecall_step_write_failures_total, housecall_steps_waiting).
 func (a *Activities) Commit(ctx context.Context, in workflows.CommitInput) (*workflows.CommitInput, error) {
 	applied, err := a.Store.Commit(ctx, in)
-	a.Metrics.outcome(workflows.ActivityCommit, in.RequestID, in.Seq, err)
-	if err != nil {
-		a.failed(ctx, workflows.ActivityCommit, in.RequestID, in.Seq, err)
+	if a.attempt(ctx, workflows.ActivityCommit, in.RequestID, in.Seq, err) != nil {
 		return nil, fmt.Errorf("write step %d of %s: %w", in.Seq, in.RequestID, err)
 	}
 	if !applied {
@@ -57,17 +55,21 @@ func (a *Activities) Commit(ctx context.Context, in workflows.CommitInput) (*wor
 	return &in, nil
 }
 
-// failed logs a step's failed attempt: the request waits for the database.
-func (a *Activities) failed(ctx context.Context, name, requestID string, seq int64, err error) {
-	a.logger(ctx, requestID).Warn("step not written: retried until the database takes it", zap.Int64("seq", seq), zap.Error(err))
+// attempt counts one attempt of a step's write and logs a failed one: the
+// request waits for the database. It returns err.
+func (a *Activities) attempt(ctx context.Context, name, requestID string, seq int64, err error) error {
+	a.Metrics.outcome(name, requestID, seq, err)
+	if err != nil {
+		a.logger(ctx, requestID).Warn("step not written: retried until the database takes it",
+			zap.String("step_activity", name), zap.Int64("seq", seq), zap.Error(err))
+	}
+	return err
 }
 
 // BookAppointment books an engineer's slot or proposes another (R4.1).
 func (a *Activities) BookAppointment(ctx context.Context, in workflows.BookInput) (workflows.BookResult, error) {
 	res, err := a.Store.Book(ctx, in)
-	a.Metrics.outcome(workflows.ActivityBook, in.RequestID, 0, err)
-	if err != nil {
-		a.failed(ctx, workflows.ActivityBook, in.RequestID, 0, err)
+	if a.attempt(ctx, workflows.ActivityBook, in.RequestID, 0, err) != nil {
 		return res, fmt.Errorf("booking %s: %w", in.Key, err)
 	}
 	l := a.logger(ctx, in.RequestID).With(zap.String("outcome", res.Outcome), zap.String("key", in.Key))

@@ -119,16 +119,10 @@ func Steps(h *historypb.History, dc converter.DataConverter) ([]workflows.Commit
 		var step *commonpb.Payloads
 		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == workflows.ActivityCommit {
 			step = a.GetInput()
-		} else if m := ev.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == LocalActivityMarker {
-			var data struct{ ActivityType string }
-			if err := dc.FromPayloads(m.GetDetails()[localActivityData], &data); err != nil {
-				return nil, fmt.Errorf("event %d: decode local activity marker: %w", ev.GetEventId(), err)
-			}
-			// A marker without a result is a failed attempt, retried later.
-			if data.ActivityType != workflows.ActivityCommit || m.GetDetails()[localActivityResult] == nil {
-				continue
-			}
-			step = m.GetDetails()[localActivityResult]
+		} else if name, result, ok, err := LocalActivityResult(ev, dc); err != nil {
+			return nil, err
+		} else if ok && name == workflows.ActivityCommit && result != nil {
+			step = result
 		} else {
 			continue
 		}
@@ -139,6 +133,21 @@ func Steps(h *historypb.History, dc converter.DataConverter) ([]workflows.Commit
 		out = append(out, in)
 	}
 	return out, nil
+}
+
+// LocalActivityResult reads a local-activity marker: the activity's type and
+// its result, nil for a failed attempt (retried later). ok is false for any
+// other event.
+func LocalActivityResult(ev *historypb.HistoryEvent, dc converter.DataConverter) (name string, result *commonpb.Payloads, ok bool, err error) {
+	m := ev.GetMarkerRecordedEventAttributes()
+	if m == nil || m.GetMarkerName() != LocalActivityMarker {
+		return "", nil, false, nil
+	}
+	var data struct{ ActivityType string }
+	if err := orDefault(dc).FromPayloads(m.GetDetails()[localActivityData], &data); err != nil {
+		return "", nil, false, fmt.Errorf("event %d: decode local activity marker: %w", ev.GetEventId(), err)
+	}
+	return data.ActivityType, m.GetDetails()[localActivityResult], true, nil
 }
 
 func orDefault(dc converter.DataConverter) converter.DataConverter {

@@ -101,16 +101,14 @@ func (rec *recorded) add(h *historypb.History, dc converter.DataConverter) error
 				rec.book(res)
 			}
 		case ev.GetMarkerRecordedEventAttributes().GetMarkerName() == audit.LocalActivityMarker:
-			m := ev.GetMarkerRecordedEventAttributes()
-			var data struct{ ActivityType string }
-			if err := dc.FromPayloads(m.GetDetails()["data"], &data); err != nil {
-				return fmt.Errorf("event %d: decode local activity marker: %w", ev.GetEventId(), err)
+			name, result, _, err := audit.LocalActivityResult(ev, dc)
+			if err != nil {
+				return err
 			}
-			result := m.GetDetails()["result"]
 			if result == nil {
 				continue // a failed attempt, retried later
 			}
-			switch data.ActivityType {
+			switch name {
 			case workflows.ActivityCommit:
 				var in workflows.CommitInput
 				if err := dc.FromPayloads(result, &in); err != nil {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/server/temporaltest"
@@ -172,10 +171,11 @@ func (e *Env) RawClient() client.Client {
 	return e.Server.NewClientWithOptions(client.Options{Logger: logging.Temporal(e.Log)})
 }
 
-// dataConverter decodes the test's histories.
-func (e *Env) dataConverter() converter.DataConverter {
+// consistency is what audit check reads: this Temporal and this database,
+// decoding the test's histories with its codec.
+func (e *Env) consistency() consistency.Live {
 	dc, _ := codec.Converters(e.Codec)
-	return dc
+	return consistency.Live{Temporal: e.Temporal, Store: e.Store, DataConverter: dc}
 }
 
 // Check compares PostgreSQL's records of a request with its history.
@@ -183,7 +183,7 @@ func (e *Env) Check(id string) consistency.Report {
 	e.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rep, err := consistency.Check(ctx, consistency.Live{Temporal: e.Temporal, Store: e.Store, DataConverter: e.dataConverter()}, id)
+	rep, err := consistency.Check(ctx, e.consistency(), id)
 	if err != nil {
 		e.T.Fatalf("audit check %s: %v", id, err)
 	}
@@ -197,7 +197,7 @@ func (e *Env) CheckAll() {
 	e.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	src := consistency.Live{Temporal: e.Temporal, Store: e.Store, DataConverter: e.dataConverter()}
+	src := e.consistency()
 	ids, err := src.AllIDs(ctx)
 	if err != nil {
 		e.T.Errorf("audit check --all: %v", err)
