@@ -36,6 +36,7 @@ const (
 	kURL
 	kList
 	kBool
+	kFloat
 )
 
 // key is one configuration key.
@@ -83,6 +84,16 @@ var keys = []key{
 	{"sop.guidance_call_within", "12h", kDuration, "R4.6: call back within this before the installation"},
 	{"sop.default_travel", "30m", kDuration, "R5.2: travel time of an engineer who has none set"},
 	{"sop.timezone", "Local", kString, "time zone of the service area (same-day rules, reconciliation)"},
+	{"sop.return_area_limit_m2", "2", kFloat, "R3.3: returns up to this many m² are brought to the store at any time; above, booked by phone and handled at the warehouse"},
+	{"sop.guidance_visit", "2h", kDuration, "R4.6: length of the engineer's technical guidance visit"},
+	{"sop.call_again_after", "30m", kDuration, "R4.3: a customer who did not answer the phone is called again after this"},
+	{"sop.door_early", "5m", kDuration, "R6.4: at the door on time or up to this early"},
+	{"sop.departure_plan_ahead", "1h", kDuration, "R12.1: the engineer confirms the planned departure this long before it"},
+	{"sop.pause_max", "30m", kDuration, "R12.4: a pause longer than this without resuming goes back to booking"},
+	{"sop.callback_within", "1h", kDuration, "R2.2, R9.1, R10.2: a call-back that fell due is made within this, else the centre is told"},
+	{"sop.manager_after", "4h", kDuration, "an escalation to the centre left this long without action goes to the after-sales manager"},
+	{"sop.revisit_booking_within", "24h", kDuration, "R8.3: a re-visit for a dissatisfied customer is booked within this"},
+	{"sop.reconcile_grace", "1h", kDuration, "R10.2: a card not reconciled this long after the daily run is escalated"},
 	{"sop.history_limit", "4000", kInt, "continue a request's workflow as new after this many history events"},
 	{"log.level", "info", kString, "log level: debug, info, warn, error"},
 	{"log.format", "", kString, "log format: json or console (default: console for dev, json otherwise)"},
@@ -220,6 +231,17 @@ func fromViper(v *viper.Viper) (*Config, error) {
 		}
 		return n
 	}
+	decimal := func(k string) float64 {
+		s := str(k)
+		f, err := strconv.ParseFloat(s, 64)
+		switch {
+		case err != nil:
+			bad.add(k, "invalid number %q", s)
+		case f <= 0:
+			bad.add(k, "must be positive, got %s", s)
+		}
+		return f
+	}
 	addr := func(k string) string {
 		s := str(k)
 		if _, port, err := net.SplitHostPort(s); err != nil {
@@ -307,6 +329,16 @@ func fromViper(v *viper.Viper) (*Config, error) {
 		GuidanceCallWithin:     dur("sop.guidance_call_within"),
 		DefaultTravel:          dur("sop.default_travel"),
 		HistoryLimit:           num("sop.history_limit", 100),
+		ReturnAreaLimitM2:      decimal("sop.return_area_limit_m2"),
+		GuidanceVisit:          dur("sop.guidance_visit"),
+		CallAgainAfter:         dur("sop.call_again_after"),
+		DoorEarly:              dur("sop.door_early"),
+		DeparturePlanAhead:     dur("sop.departure_plan_ahead"),
+		PauseMax:               dur("sop.pause_max"),
+		CallbackWithin:         dur("sop.callback_within"),
+		ManagerAfter:           dur("sop.manager_after"),
+		RevisitBookingWithin:   dur("sop.revisit_booking_within"),
+		ReconcileGrace:         dur("sop.reconcile_grace"),
 	}
 	if _, _, err := sop.ParseClock(p.ReconcileAt); err != nil {
 		bad.add("sop.reconcile_at", "%v", err)

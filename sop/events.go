@@ -155,6 +155,11 @@ type Event struct {
 	Resolution string `json:"resolution,omitempty"` // complaint_answered
 	Note       string `json:"note,omitempty"`       // free text on any event
 
+	// Checklist is the items of the event's conduct checklists the engineer
+	// confirms (sop.Checklists: departed, arrived, door_answered, knocked,
+	// completed); an item left out is recorded as not confirmed.
+	Checklist []string `json:"checklist,omitempty"`
+
 	// Set by housecall, never by the caller.
 	Actor Actor     `json:"actor"`
 	At    time.Time `json:"at,omitempty"` // when the API received it
@@ -251,6 +256,9 @@ func (e Event) Validate() map[string]string {
 		case *v < 1 || *v > 5:
 			set(name, fmt.Sprintf("must be 1–5, got %d", *v))
 		}
+	}
+	if msg := checklistProblem(e.Type, e.Checklist); msg != "" {
+		set("checklist", msg)
 	}
 	switch e.Type {
 	case "":

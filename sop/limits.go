@@ -364,5 +364,17 @@ func MaximalEvent() Event {
 		Description: fill("description"), Answer: fill("answer"), Amount: &amount,
 		Record: &ServiceRecord{Cause: fill("record.cause"), Measures: fill("record.measures"), PartsUsed: list("record.parts_used"), Charge: MaxMoney},
 		Text:   fill("text"), Resolution: fill("resolution"), Note: fill("note"),
+		Checklist: allItems(EvCompleted),
 	}
+}
+
+// allItems lists every item of the checklists of an event type.
+func allItems(t EventType) []string {
+	var out []string
+	for _, c := range ChecklistsFor(t) {
+		for _, it := range c.Items {
+			out = append(out, it.ID)
+		}
+	}
+	return out
 }

@@ -63,6 +63,19 @@ type Policy struct {
 	UTCOffsetSeconds       int      `json:"utc_offset_seconds"`        // local time of the service area (same-day rules)
 	DefaultTravel          Duration `json:"default_travel"`            // R5.2 when the engineer has no travel time
 	HistoryLimit           int      `json:"history_limit,omitempty"`   // continue-as-new after this many history events
+
+	// Keys of the complete SOP (requests begun with workflows' rulesComplete;
+	// zero in the inputs of older requests, which never read them).
+	ReturnAreaLimitM2    float64  `json:"return_area_limit_m2,omitempty"`   // R3.3: up to this many m² brought to the store
+	GuidanceVisit        Duration `json:"guidance_visit,omitempty"`         // R4.6: length of the engineer's guidance visit
+	CallAgainAfter       Duration `json:"call_again_after,omitempty"`       // R4.3: try an unanswered phone again after this
+	DoorEarly            Duration `json:"door_early,omitempty"`             // R6.4: at the door on time or up to this early
+	DeparturePlanAhead   Duration `json:"departure_plan_ahead,omitempty"`   // R12.1: departure confirmed this long ahead
+	PauseMax             Duration `json:"pause_max,omitempty"`              // R12.4: a pause longer than this goes back to booking
+	CallbackWithin       Duration `json:"callback_within,omitempty"`        // R2.2, R9.1, R10.2: a due call-back is made within this
+	ManagerAfter         Duration `json:"manager_after,omitempty"`          // an escalation to the centre left this long goes to the manager
+	RevisitBookingWithin Duration `json:"revisit_booking_within,omitempty"` // R8.3: a re-visit is booked within this
+	ReconcileGrace       Duration `json:"reconcile_grace,omitempty"`        // R10.2: a card not reconciled this long after the run is escalated
 }
 
 // DefaultPolicy is the SOP as written (sop-rules.md, contract.md defaults).
@@ -86,6 +99,16 @@ func DefaultPolicy() Policy {
 		GuidanceCallWithin:     D(12 * time.Hour),
 		DefaultTravel:          D(30 * time.Minute),
 		HistoryLimit:           4000,
+		ReturnAreaLimitM2:      2,
+		GuidanceVisit:          D(2 * time.Hour),
+		CallAgainAfter:         D(30 * time.Minute),
+		DoorEarly:              D(5 * time.Minute),
+		DeparturePlanAhead:     D(time.Hour),
+		PauseMax:               D(30 * time.Minute),
+		CallbackWithin:         D(time.Hour),
+		ManagerAfter:           D(4 * time.Hour),
+		RevisitBookingWithin:   D(24 * time.Hour),
+		ReconcileGrace:         D(time.Hour),
 	}
 }
 

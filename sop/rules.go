@@ -68,6 +68,16 @@ const (
 
 	R11_1 Rule = "R11.1" // complaints answered within 12 h
 	R11_2 Rule = "R11.2" // every step recorded and auditable
+
+	R12_1 Rule = "R12.1" // departure confirmed 1 h ahead
+	R12_2 Rule = "R12.2" // work and fee explained, agreed before it starts
+	R12_3 Rule = "R12.3" // refusal of the repair: persuade, else the returns procedure
+	R12_4 Rule = "R12.4" // pauses stop the clocks, with a maximum
+	R12_5 Rule = "R12.5" // leaving: covers off outside, thanks and goodbye
+	R12_6 Rule = "R12.6" // installation damage under warranty
+	R12_7 Rule = "R12.7" // remote resolution for any fault
+	R12_8 Rule = "R12.8" // custom goods not returnable
+	R12_9 Rule = "R12.9" // customers' suggestions per model
 )
 
 // AllRules lists every rule in document order.
@@ -83,4 +93,5 @@ var AllRules = []Rule{
 	R9_1, R9_2,
 	R10_1, R10_2,
 	R11_1, R11_2,
+	R12_1, R12_2, R12_3, R12_4, R12_5, R12_6, R12_7, R12_8, R12_9,
 }

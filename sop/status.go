@@ -97,4 +97,6 @@ const (
 	KindGuidanceCall        Kind = "guidance_call"  // ext: R4.6
 	KindClosed              Kind = "closed"
 	KindCancelled           Kind = "cancelled"
+	KindChecklist           Kind = "checklist"        // ext: a conduct checklist confirmed (R5.1, R6.1, R6.9, R7.6, R8.4, R12.5)
+	KindFollowupPlanned     Kind = "followup_planned" // ext: a call-back planned (R2.2, R9.1); followup_due when it falls due
 )

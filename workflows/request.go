@@ -19,7 +19,7 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 	}
 	logger := workflow.GetLogger(ctx)
 	// How this run executes its steps (versions.go).
-	r.steps = stepMode(workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, workflow.Version(stepsRecorded)))
+	r.steps = stepMode(workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, workflow.Version(stepsComplete)))
 
 	// The state is set up before the handlers are registered, and the first
 	// step is taken under the mutex, so no event ever sees a half-made request.
@@ -38,6 +38,9 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 		// Rules of stepsRecorded, kept by the request across its runs.
 		r.s.CoalesceMissed = r.steps >= stepsRecorded
 		r.s.CalendarPurchaseDates = r.steps >= stepsRecorded
+		if r.steps >= stepsComplete {
+			r.s.Rules = rulesComplete
+		}
 		first = r.s.start(workflow.Now(ctx), in)
 	}
 	if err := r.mu.Lock(ctx); err != nil {

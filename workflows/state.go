@@ -67,6 +67,12 @@ type State struct {
 	// date in the service zone and refuses dates before 1990
 	// (stepsRecorded); runs before it replay with the old comparison.
 	CalendarPurchaseDates bool `json:"calendar_purchase_dates,omitempty"`
+	// Rules is the set of rules the request began with: rulesComplete
+	// brings the complete SOP of issue 10 (versions.go); 0 the rules
+	// before it. Kept across runs.
+	Rules int `json:"rules,omitempty"`
+	// Trips counts the appointments booked (Entry.Trip).
+	Trips int `json:"trips,omitempty"`
 	// PreviousRunID links a run reopened for a complaint to the run it continues.
 	PreviousRunID string `json:"previous_run_id,omitempty"`
 }

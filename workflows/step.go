@@ -40,14 +40,32 @@ func (s *State) newStep(now time.Time, actor sop.Actor, ev *sop.Event) *step {
 	return &step{s: s, now: now, actor: actor.String(), event: ev}
 }
 
-// add appends a timeline entry at the step's time.
-func (st *step) add(kind sop.Kind, rule sop.Rule, format string, args ...any) {
-	st.entries = append(st.entries, Entry{At: st.now, Kind: kind, Rule: rule, Actor: st.actor, Detail: fmt.Sprintf(format, args...)})
+// add appends a timeline entry at the step's time. The entry returned is
+// valid until the next entry is added (to set its Outcome).
+func (st *step) add(kind sop.Kind, rule sop.Rule, format string, args ...any) *Entry {
+	return st.entry(st.actor, kind, rule, fmt.Sprintf(format, args...))
 }
 
 // system appends an entry done by housecall itself.
-func (st *step) system(kind sop.Kind, rule sop.Rule, format string, args ...any) {
-	st.entries = append(st.entries, Entry{At: st.now, Kind: kind, Rule: rule, Actor: sop.System.String(), Detail: fmt.Sprintf(format, args...)})
+func (st *step) system(kind sop.Kind, rule sop.Rule, format string, args ...any) *Entry {
+	return st.entry(sop.System.String(), kind, rule, fmt.Sprintf(format, args...))
+}
+
+func (st *step) entry(actor string, kind sop.Kind, rule sop.Rule, detail string) *Entry {
+	e := Entry{At: st.now, Kind: kind, Rule: rule, Actor: actor, Detail: detail}
+	if st.s.Rules >= rulesComplete && st.s.Visit != nil {
+		e.Trip = st.s.Trips
+	}
+	st.entries = append(st.entries, e)
+	return &st.entries[len(st.entries)-1]
+}
+
+// outcome sets the outcome of an entry of a request begun with
+// rulesComplete (older requests replay their entries without one).
+func (st *step) outcome(e *Entry, o sop.Outcome) {
+	if st.s.Rules >= rulesComplete {
+		e.Outcome = o
+	}
 }
 
 // notify queues a notification.

@@ -72,6 +72,14 @@ type Entry struct {
 	Rule   sop.Rule  `json:"rule,omitempty"`
 	Actor  string    `json:"actor"`
 	Detail string    `json:"detail"`
+	// Outcome is what the entry records, for the auditor's judges
+	// (requests begun with rulesComplete; older entries have none).
+	Outcome sop.Outcome `json:"outcome,omitempty"`
+	// Trip numbers the booked appointment the entry belongs to (1, 2, …),
+	// so that rules kept per visit are judged per visit.
+	Trip int `json:"trip,omitempty"`
+	// Missing lists the checklist items not confirmed (kind "checklist").
+	Missing []string `json:"missing,omitempty"`
 }
 
 // Notification is a message to somebody, sent through the PostgreSQL outbox.

@@ -47,6 +47,10 @@ const (
 	// State across runs: knock prompts missed while no worker ran are
 	// coalesced (State.CoalesceMissed), and R1.2 compares purchase dates as
 	// calendar dates in the service zone, from 1990 (CalendarPurchaseDates).
+	//
+	// Version 3 (stepsComplete) runs steps as version 2 does; a request
+	// whose first run answers 3 begins with rulesComplete (State.Rules), so
+	// the complete SOP costs no marker of its own.
 	changeLocalSteps = "local-activities-for-steps"
 )
 
@@ -57,4 +61,15 @@ const (
 	stepsTasks    stepMode = stepMode(workflow.DefaultVersion) // activity tasks, search attributes after every step
 	stepsLocal    stepMode = 1                                 // local activities, search attributes once per workflow task
 	stepsRecorded stepMode = 2                                 // activity tasks after the decision is recorded; attributes once per task
+	stepsComplete stepMode = 3                                 // as stepsRecorded; new requests take rulesComplete
+)
+
+// Rule sets a request can begin with (State.Rules).
+const (
+	// rulesComplete is the complete SOP (issue 10): every rule of
+	// sop-rules.md R1.1–R12.9 enforced or confirmed by checklist, entries
+	// with structured outcomes and trips, deadlines with escalations for
+	// every wait. Requests begin with it when their first run answers
+	// changeLocalSteps with stepsComplete.
+	rulesComplete = 1
 )

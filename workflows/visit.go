@@ -76,6 +76,7 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 			}
 		}
 		st.add(sop.KindDeparted, sop.R5_2, "%s", detail)
+		s.checklist(st, sop.R5_1)
 
 	case sop.EvDelayed:
 		v.DelayMinutes += *ev.Minutes
@@ -89,6 +90,7 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 
 	case sop.EvArrived:
 		s.onArrived(st)
+		s.checklist(st, sop.R6_1)
 
 	case sop.EvKnocked:
 		if sop.Bool(ev.Answered, false) {
@@ -266,6 +268,7 @@ func (s *State) enter(st *step) {
 	s.Visits++
 	s.Status = sop.StatusInService
 	st.add(sop.KindDoorAnswered, sop.R6_4, "%s: engineer introduced, ID badge shown; shoe covers on (R6.9); service visit %d; in the home (R7.6): no smoking, eating, drinking or gifts, never the customer's phone or toilet; teach use and care, clean up", detail, s.Visits)
+	s.checklist(st, sop.R6_9)
 }
 
 // onEntryRefused handles every reason of R6.6–R6.8.
@@ -361,6 +364,9 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 		rule = sop.R8_2
 	}
 	st.add(sop.KindCompleted, rule, "%s", detail)
+	for _, r := range []sop.Rule{sop.R7_6, sop.R8_4, sop.R12_5} {
+		s.checklist(st, r)
+	}
 	st.notify(sop.ToCustomer, sop.MsgThankYou, sop.R8_4, nil)
 
 	// R10.1: the card goes back to the information officer the same day.
@@ -423,6 +429,9 @@ func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now t
 		s.Appointment = &a
 		s.Proposed = nil
 		s.Visit = &Visit{}
+		if s.Rules >= rulesComplete {
+			s.Trips++
+		}
 		s.Status = sop.StatusScheduled
 		if prev != "" && prev != a.Engineer {
 			st.system(sop.KindReassigned, rule, "%s cannot take %s: reassigned to %s", prev, s.span(a.Start, a.End), a.Engineer)

@@ -1,0 +1,55 @@
+package audit
+
+import (
+	"strings"
+
+	"github.com/housecall/housecall/sop"
+	"github.com/housecall/housecall/workflows"
+)
+
+// outcome is what an entry records, for the judges: its structured Outcome,
+// or, for entries of requests begun before outcomes existed, what its
+// wording of the time said. The wording of those entries can no longer
+// change (they are in recorded histories); this is the one place that reads
+// it, so no judge depends on the wording of today's entries.
+func outcome(e workflows.Entry) sop.Outcome {
+	if e.Outcome != "" {
+		return e.Outcome
+	}
+	d := e.Detail
+	switch e.Kind {
+	case sop.KindKnocked:
+		switch {
+		case strings.Contains(d, "no answer"):
+			return sop.OutNoAnswer
+		case strings.Contains(d, "door answered"):
+			return sop.OutAnswered
+		}
+	case sop.KindGuidanceCall:
+		if strings.Contains(d, "refused") {
+			return sop.OutRefused
+		}
+	case sop.KindFollowupDue:
+		// Before followup_planned, the plan of an uncertain fix's
+		// follow-up was a followup_due entry of its own.
+		if strings.HasPrefix(d, "fix not certain") {
+			return sop.OutPlanned
+		}
+		return sop.OutDue
+	case sop.KindFollowupResult:
+		switch {
+		case strings.Contains(d, "resolved"), strings.Contains(d, "customer satisfied"):
+			return sop.OutResolved
+		case strings.Contains(d, "persists"), strings.Contains(d, "not satisfied"):
+			return sop.OutUnresolved
+		}
+	case sop.KindCompensation:
+		switch {
+		case strings.Contains(d, "the centre approved"):
+			return sop.OutApproved
+		case strings.Contains(d, "the centre refused"):
+			return sop.OutRefused
+		}
+	}
+	return ""
+}
