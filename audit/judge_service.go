@@ -86,4 +86,3 @@ func judgeRevisits(f *facts) (string, string) {
 	}
 	return Met, d
 }
-

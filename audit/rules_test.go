@@ -66,13 +66,62 @@ func TestRuleCases(t *testing.T) {
 
 // notYet lists the rules whose pair of cases is still missing, with why.
 // It may only shrink.
-var notYet = func() map[sop.Rule]string {
-	m := map[sop.Rule]string{}
-	for _, r := range sop.AllRules {
-		m[r] = "issue 10: cases being written"
-	}
-	return m
-}()
+var notYet = map[sop.Rule]string{
+	sop.R1_1: "issue 10: cases being written",
+	sop.R1_2: "issue 10: cases being written",
+	sop.R1_3: "issue 10: cases being written",
+	sop.R2_1: "issue 10: cases being written",
+	sop.R2_2: "issue 10: cases being written",
+	sop.R2_3: "issue 10: cases being written",
+	sop.R2_4: "issue 10: cases being written",
+	sop.R2_5: "issue 10: cases being written",
+	sop.R3_1: "issue 10: cases being written",
+	sop.R3_2: "issue 10: cases being written",
+	sop.R3_3: "issue 10: cases being written",
+	sop.R4_1: "issue 10: cases being written",
+	sop.R4_2: "issue 10: cases being written",
+	sop.R4_3: "issue 10: cases being written",
+	sop.R4_4: "issue 10: cases being written",
+	sop.R4_5: "issue 10: cases being written",
+	sop.R4_6: "issue 10: cases being written",
+	sop.R5_1: "issue 10: cases being written",
+	sop.R5_2: "issue 10: cases being written",
+	sop.R5_3: "issue 10: cases being written",
+	sop.R6_1: "issue 10: cases being written",
+	sop.R6_2: "issue 10: cases being written",
+	sop.R6_3: "issue 10: cases being written",
+	sop.R6_4: "issue 10: cases being written",
+	sop.R6_5: "issue 10: cases being written",
+	sop.R6_6: "issue 10: cases being written",
+	sop.R6_7: "issue 10: cases being written",
+	sop.R6_8: "issue 10: cases being written",
+	sop.R6_9: "issue 10: cases being written",
+	sop.R7_1: "issue 10: cases being written",
+	sop.R7_2: "issue 10: cases being written",
+	sop.R7_3: "issue 10: cases being written",
+	sop.R7_4: "issue 10: cases being written",
+	sop.R7_5: "issue 10: cases being written",
+	sop.R7_6: "issue 10: cases being written",
+	sop.R8_1: "issue 10: cases being written",
+	sop.R8_2: "issue 10: cases being written",
+	sop.R8_3: "issue 10: cases being written",
+	sop.R8_4: "issue 10: cases being written",
+	sop.R9_1: "issue 10: cases being written",
+	sop.R9_2: "issue 10: cases being written",
+	sop.R10_1: "issue 10: cases being written",
+	sop.R10_2: "issue 10: cases being written",
+	sop.R11_1: "issue 10: cases being written",
+	sop.R11_2: "issue 10: cases being written",
+	sop.R12_1: "issue 10: cases being written",
+	sop.R12_2: "issue 10: cases being written",
+	sop.R12_3: "issue 10: cases being written",
+	sop.R12_4: "issue 10: cases being written",
+	sop.R12_5: "issue 10: cases being written",
+	sop.R12_6: "issue 10: cases being written",
+	sop.R12_7: "issue 10: cases being written",
+	sop.R12_8: "issue 10: cases being written",
+	sop.R12_9: "issue 10: cases being written",
+}
 
 // TestEveryRuleCanBeMetAndBreached fails when a rule of the SOP has no case
 // that keeps it or none that breaks it: a verdict that cannot say

@@ -327,3 +327,11 @@ func Checklist(t sop.EventType) []string {
 	}
 	return out
 }
+
+// OldRules runs the request as one begun before rulesComplete (changeLocalSteps
+// answered 2, stepsRecorded): the rules and wording of the histories recorded
+// before issue 10, for cases that show how the auditor judges what those
+// rules let happen. Call it before Run.
+func (h *Harness) OldRules() {
+	h.Env.OnGetVersion("local-activities-for-steps", workflow.DefaultVersion, 3).Return(workflow.Version(2))
+}
