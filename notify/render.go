@@ -275,6 +275,9 @@ var defs = map[sop.Message]def{
 	sop.MsgCallAgain: {"请再次致电客户", "Call the customer again",
 		`工单 {{.Req}}：客户 {{.P.customer}}（{{.P.phone}}）电话未接通：请稍后再拨；如会因此迟到，请按计划前往 {{.P.address}}，并向中心报告（R4.3）。`,
 		`Job {{.Req}}: {{.P.customer}} ({{.P.phone}}) did not answer: call again later; if that would make you late, go to {{.P.address}} as planned and report to the centre (R4.3).`},
+	sop.MsgConfirmDeparture: {"请确认出发时间", "Confirm your departure", // ext: R12.1
+		`工单 {{.Req}}：请确认计划出发时间 {{.P.depart}}（预约 {{span .P.start .P.end}}，地址 {{.P.address}}，路程 {{.P.travel}}）；未确认将报告中心（R12.1）。`,
+		`Job {{.Req}}: confirm your planned departure at {{.P.depart}} (appointment {{span .P.start .P.end}}, {{.P.address}}, travel {{.P.travel}}); a plan not confirmed is reported to the centre (R12.1).`},
 	sop.MsgDepartNow: {"请出发", "Leave now",
 		`工单 {{.Req}}：请现在出发前往 {{.P.address}}（客户 {{.P.customer}}，预约 {{span .P.start .P.end}}）。出发前自检：工具、配件{{if .P.loaner}}及周转机{{end}}、备用鞋套、留言条、工作证、服务记录单、收据及收费标准、抹布（R5.1、R5.2）。`,
 		`Job {{.Req}}: leave now for {{.P.address}} ({{.P.customer}}, appointment {{span .P.start .P.end}}). Toolkit check: tools, parts{{if .P.loaner}} and loaner unit{{end}}, spare shoe covers, note slips, ID badge, service record sheet, receipt and fee standard, floor cloth (R5.1, R5.2).`},

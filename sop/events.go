@@ -76,6 +76,12 @@ const (
 	EvCancel                EventType = "cancel"
 	EvGuidanceCall          EventType = "guidance_call"  // ext: R4.6
 	EvReturnHandled         EventType = "return_handled" // ext: R3.3
+	// ext: R12.1: the engineer confirms the planned departure (asked
+	// sop.departure_plan_ahead before it).
+	EvDepartureConfirmed EventType = "departure_confirmed"
+	// ext: R4.3: the call again reached the customer (a try that did not is
+	// customer_unreachable again).
+	EvCustomerReached EventType = "customer_reached"
 )
 
 // Fault categories of a triage (R2).
@@ -200,6 +206,8 @@ var eventRoles = map[EventType][]Role{
 	EvCancel:                {RoleCallCentre},
 	EvGuidanceCall:          {RoleCallCentre},
 	EvReturnHandled:         {RoleCallCentre},
+	EvDepartureConfirmed:    {RoleEngineer},                 // ext: R12.1
+	EvCustomerReached:       {RoleCallCentre, RoleEngineer}, // ext: R4.3
 }
 
 // EventTypes lists every known event type, sorted.

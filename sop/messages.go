@@ -57,4 +57,5 @@ const (
 	MsgReturnDecision       Message = "return_decision"       // customer: R3.3
 	MsgGuidanceCallDue      Message = "guidance_call_due"     // centre: R4.6
 	MsgEscalation           Message = "escalation"            // centre: generic "needs a decision"
+	MsgConfirmDeparture     Message = "confirm_departure"     // ext: R12.1: engineer: confirm the planned departure
 )

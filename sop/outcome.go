@@ -24,3 +24,8 @@ const (
 	OutIncomplete Outcome = "incomplete" // a checklist with items not confirmed
 	OutMissed     Outcome = "missed"     // a deadline passed without what was due
 )
+
+// Outcomes added with booking and travel (issue 10).
+const (
+	OutChanged Outcome = "changed" // ext: R4.2: data corrected (re-confirmed with the customer)
+)

@@ -100,3 +100,10 @@ const (
 	KindChecklist           Kind = "checklist"        // ext: a conduct checklist confirmed (R5.1, R6.1, R6.9, R7.6, R8.4, R12.5)
 	KindFollowupPlanned     Kind = "followup_planned" // ext: a call-back planned (R2.2, R9.1); followup_due when it falls due
 )
+
+// Timeline kinds of booking and travel (issue 10).
+const (
+	KindCallAgain          Kind = "call_again"          // ext: R4.3: the unanswered call is due again
+	KindDeparturePlan      Kind = "departure_plan"      // ext: R12.1: the engineer asked to confirm the planned departure
+	KindDepartureConfirmed Kind = "departure_confirmed" // ext: R12.1: the engineer confirmed it
+)

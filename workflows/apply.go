@@ -151,6 +151,9 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		// name the one who is.
 		return temporal.NewApplicationError(fmt.Sprintf("engineer %q is not assigned to request %s", ev.Actor.Subject, s.ID), ErrNotAssigned)
 	}
+	if handled, err := s.bookingCheck(ev, now); handled || err != nil {
+		return err // R4.1, R4.3, R12.1
+	}
 	st := s.Status
 	v := s.Visit
 	if st.Final() {
@@ -272,6 +275,10 @@ func (s *State) clockNamed(name string) (Clock, bool) {
 // apply changes the state for an event that passed check.
 func (s *State) apply(ev sop.Event, now time.Time) *step {
 	st := s.newStep(now, ev.Actor, &ev)
+	s.centreActed(ev) // R4.4
+	if s.applyBookingEvent(st, ev) {
+		return st // R4.3, R12.1
+	}
 	switch ev.Type {
 	case sop.EvInfoVerified:
 		s.onInfoVerified(st, ev)
@@ -317,10 +324,11 @@ func (s *State) onInfoVerified(st *step, ev sop.Event) {
 	}
 	// R4.2: a mismatch found at the confirmation call is re-confirmed and the
 	// visit follows the confirmed data.
-	st.add(sop.KindVerified, sop.R4_2, "data re-confirmed with the customer (%s); the visit follows the confirmed data", what)
+	ve := st.add(sop.KindVerified, sop.R4_2, "data re-confirmed with the customer (%s); the visit follows the confirmed data", what)
 	if s.Engineer != "" && len(changed) > 0 {
 		st.notify(sop.ToEngineer, sop.MsgNewJob, sop.R4_2, s.jobParams())
 	}
+	s.reconfirm(st, ve, changed) // R4.2
 	if slices.Contains(changed, "product.purchase_date") {
 		s.decideWarranty(st)
 	}

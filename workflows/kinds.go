@@ -110,14 +110,16 @@ func (s *State) registerGuidance(st *step) {
 		if ahead <= 0 {
 			why = fmt.Sprintf("the installation at %s is not in the future", s.clock(at))
 		}
-		st.system(sop.KindGuidanceCall, sop.R4_6, "technical guidance refused: %s", why)
+		e := st.system(sop.KindGuidanceCall, sop.R4_6, "technical guidance refused: %s", why)
+		st.outcome(e, sop.OutRefused)
 		st.notify(sop.ToCustomer, sop.MsgReturnDecision, sop.R4_6, map[string]string{"approved": "false", "decision": "technical guidance", "reason": why})
 		s.close(st, sop.R4_6, "technical guidance refused")
 		return
 	}
 	opens := at.Add(-s.Policy.GuidanceCallWithin.Std())
-	st.system(sop.KindGuidanceCall, sop.R4_6, "technical guidance registered %s before the installation at %s; the call-back to fix the engineer's arrival is due from %s",
+	e := st.system(sop.KindGuidanceCall, sop.R4_6, "technical guidance registered %s before the installation at %s; the call-back to fix the engineer's arrival is due from %s",
 		human(ahead.Round(time.Hour)), s.clock(at), s.clock(opens))
+	st.outcome(e, sop.OutPlanned)
 	s.Status = sop.StatusScheduling
 	s.setClock(clkGuidanceCall, opens, sop.R4_6, 0)
 	s.setClock(clkGuidanceDeadline, at, sop.R4_6, 0)
@@ -128,9 +130,14 @@ func (s *State) onGuidanceCall(st *step, ev sop.Event) {
 	s.clearClock(clkGuidanceDeadline, -1)
 	s.FollowupDue = false
 	inst := s.Request.Guidance.InstallationAt
-	st.add(sop.KindGuidanceCall, sop.R4_6, "call-back made %s before the installation: engineer to arrive %s", human(inst.Sub(st.now).Round(time.Minute)), s.clock(*ev.Start))
+	e := st.add(sop.KindGuidanceCall, sop.R4_6, "call-back made %s before the installation: engineer to arrive %s", human(inst.Sub(st.now).Round(time.Minute)), s.clock(*ev.Start))
+	st.outcome(e, sop.OutDone)
 	end := inst
-	if !end.After(*ev.Start) {
+	if s.Rules >= rulesComplete {
+		// R4.6: the guidance visit lasts sop.guidance_visit from the
+		// engineer's arrival.
+		end = ev.Start.Add(s.Policy.GuidanceVisit.Std())
+	} else if !end.After(*ev.Start) {
 		end = ev.Start.Add(2 * time.Hour)
 	}
 	s.askBooking(st, *ev.Start, end, bookRequested)

@@ -73,6 +73,9 @@ type State struct {
 	Rules int `json:"rules,omitempty"`
 	// Trips counts the appointments booked (Entry.Trip).
 	Trips int `json:"trips,omitempty"`
+	// CallAgainBy is who owes the call again to a customer who did not
+	// answer (R4.3): the call centre or the engineer; "" when none is due.
+	CallAgainBy sop.Role `json:"call_again_by,omitempty"`
 	// PreviousRunID links a run reopened for a complaint to the run it continues.
 	PreviousRunID string `json:"previous_run_id,omitempty"`
 }
@@ -93,6 +96,8 @@ type Visit struct {
 	Waiting        string       `json:"waiting,omitempty"` // entry refused, engineer waits (R6.6, R6.8)
 	Entered        bool         `json:"entered,omitempty"`
 	Diagnosed      bool         `json:"diagnosed,omitempty"`
+	// DepartureConfirmed: the engineer confirmed the planned departure (R12.1).
+	DepartureConfirmed bool `json:"departure_confirmed,omitempty"`
 }
 
 // Escalation is a question to HQ's technical department (R2.4, R7.2).
@@ -196,7 +201,7 @@ func (s *State) nextClock() (Clock, bool) {
 
 // clearVisitClocks drops the clocks of a trip that is over.
 func (s *State) clearVisitClocks() {
-	for _, n := range []string{clkDeparture, clkLateNotice, clkKnock, clkCall} {
+	for _, n := range []string{clkDeparture, clkLateNotice, clkKnock, clkCall, clkDeparturePlan} {
 		s.clearClock(n, -1)
 	}
 }
@@ -381,6 +386,7 @@ func (s *State) expected() []expectation {
 	if s.openComplaint() != nil {
 		add(sop.EvComplaintAnswered, sop.R11_1)
 	}
+	x = append(x, s.bookingExpected()...) // R4.3, R12.1
 	return x
 }
 

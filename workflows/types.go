@@ -80,6 +80,10 @@ type Entry struct {
 	Trip int `json:"trip,omitempty"`
 	// Missing lists the checklist items not confirmed (kind "checklist").
 	Missing []string `json:"missing,omitempty"`
+	// Departure is the planned departure of a booked trip (kind
+	// "appointment_booked"): start − travel − sop.arrive_early (R4.1,
+	// R5.2, R12.1).
+	Departure *time.Time `json:"departure,omitempty"`
 }
 
 // Notification is a message to somebody, sent through the PostgreSQL outbox.

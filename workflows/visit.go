@@ -41,6 +41,10 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 		st.book.Propose = false
 
 	case sop.EvCustomerUnreachable:
+		if s.Rules >= rulesComplete {
+			s.onUnreachable(st, ev) // R4.3, R4.5
+			return
+		}
 		s.Unreachable++
 		rule := sop.R4_3
 		if s.Unreachable > 1 {
@@ -55,13 +59,17 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 
 	case sop.EvCustomerAngry:
 		if *ev.Consented {
-			st.add(sop.KindCustomerContact, sop.R4_4, "customer angry: listened patiently, took responsibility; customer consented to the visit%s", note(ev))
+			e := st.add(sop.KindCustomerContact, sop.R4_4, "customer angry: listened patiently, took responsibility; customer consented to the visit%s", note(ev))
+			st.outcome(e, sop.OutAccepted)
 			return
 		}
-		st.add(sop.KindCustomerContact, sop.R4_4, "customer angry and refuses the visit even after being heard%s", note(ev))
+		e := st.add(sop.KindCustomerContact, sop.R4_4, "customer angry and refuses the visit even after being heard%s", note(ev))
+		st.outcome(e, sop.OutRefused)
 		s.rebook(st, sop.R4_4, "customer refuses the visit: the centre follows up")
+		s.angryRefused(st)
 
 	case sop.EvDeparted:
+		s.departureUnconfirmed(st) // R12.1: left without confirming the plan
 		v.Departed = true
 		v.ETA = ev.ETA
 		s.clearClock(clkDeparture, -1)
@@ -421,6 +429,9 @@ func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now t
 	switch res.Outcome {
 	case Booked:
 		a := *res.Appointment
+		if !s.reachable(st, in, why, a) {
+			return st // R4.1: too short to reach in time
+		}
 		prev := s.Engineer
 		if s.Appointment != nil && s.Appointment.ID != a.ID && prev != "" && prev != a.Engineer {
 			st.notify(sop.ToEngineer, sop.MsgJobWithdrawn, rule, map[string]string{"reason": "reassigned"})
@@ -436,7 +447,12 @@ func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now t
 		if prev != "" && prev != a.Engineer {
 			st.system(sop.KindReassigned, rule, "%s cannot take %s: reassigned to %s", prev, s.span(a.Start, a.End), a.Engineer)
 		}
-		st.system(sop.KindAppointmentBooked, sop.R4_1, "%s booked with %s (travel %s)", s.span(a.Start, a.End), a.Engineer, human(a.Travel.Std()))
+		be := st.system(sop.KindAppointmentBooked, sop.R4_1, "%s booked with %s (travel %s)", s.span(a.Start, a.End), a.Engineer, human(a.Travel.Std()))
+		if s.Rules >= rulesComplete {
+			dep := a.Departure(s.Policy)
+			be.Departure = &dep // R4.1, R5.2, R12.1
+			st.outcome(be, sop.OutOnTime)
+		}
 		st.system(sop.KindCustomerNotified, sop.R4_2, "confirmation to the customer: time, address, model, purchase date and symptoms")
 		st.notify(sop.ToEngineer, sop.MsgNewJob, sop.R4_1, s.jobParams())
 		st.notify(sop.ToCustomer, sop.MsgAppointmentConfirm, sop.R4_2, map[string]string{
@@ -445,6 +461,7 @@ func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now t
 		})
 		s.clearVisitClocks()
 		s.setClock(clkDeparture, a.Departure(s.Policy), sop.R5_2, 0)
+		s.planDeparture(st, a) // R12.1
 		if s.Policy.LateNotice > 0 {
 			s.setClock(clkLateNotice, a.Start.Add(-s.Policy.LateNotice.Std()), sop.R6_5, 0)
 		}
@@ -478,6 +495,9 @@ const missedGrace = 5 * time.Second
 
 func (s *State) fire(c Clock, now time.Time) *step {
 	st := s.newStep(now, sop.System, nil)
+	if s.fireBooking(st, c) {
+		return st // R4.3, R4.4, R12.1
+	}
 	p := s.Policy
 	switch c.Name {
 	case clkVerify:
@@ -498,6 +518,7 @@ func (s *State) fire(c Clock, now time.Time) *step {
 		st.system(sop.KindEscalated, s.HQ.Rule, "no answer from HQ within %s: escalated to the after-sales manager", human(p.HQAnswerWithin.Std()))
 		st.urgent(sop.ToManager, sop.MsgHQOverdue, s.HQ.Rule, map[string]string{"question": s.HQ.Description})
 	case clkDeparture:
+		s.departureUnconfirmed(st) // R12.1
 		a := s.Appointment
 		st.system(sop.KindDepartureReminder, sop.R5_2, "leave now to arrive %s before the appointment at %s (travel %s); toolkit self-check (R5.1): tools, parts%s, spare shoe covers, note slips, ID badge, service record sheet, receipt and fee standard, floor cloth",
 			human(p.ArriveEarly.Std()), s.clock(a.Start), human(a.Travel.Std()), yesNo(s.Loaner, " and loaner unit", ""))
@@ -553,12 +574,14 @@ func (s *State) fire(c Clock, now time.Time) *step {
 		st.urgent(sop.ToCentre, sop.MsgEscalation, sop.R10_2, map[string]string{"what": "daily reconciliation missing: is its schedule running?"})
 	case clkGuidanceCall:
 		s.FollowupDue = true
-		st.system(sop.KindGuidanceCall, sop.R4_6, "call the customer now (within %s before the installation at %s) to fix the engineer's arrival",
+		ge := st.system(sop.KindGuidanceCall, sop.R4_6, "call the customer now (within %s before the installation at %s) to fix the engineer's arrival",
 			human(p.GuidanceCallWithin.Std()), s.clock(s.Request.Guidance.InstallationAt))
+		st.outcome(ge, sop.OutDue)
 		st.notify(sop.ToCentre, sop.MsgGuidanceCallDue, sop.R4_6, map[string]string{"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone,
 			"install": s.clock(s.Request.Guidance.InstallationAt)})
 	case clkGuidanceDeadline:
-		st.system(sop.KindEscalated, sop.R4_6, "installation time %s reached without the call-back: escalated to the after-sales manager", s.clock(s.Request.Guidance.InstallationAt))
+		ge := st.system(sop.KindEscalated, sop.R4_6, "installation time %s reached without the call-back: escalated to the after-sales manager", s.clock(s.Request.Guidance.InstallationAt))
+		st.outcome(ge, sop.OutMissed)
 		st.urgent(sop.ToManager, sop.MsgEscalation, sop.R4_6, map[string]string{"what": "technical guidance call-back missed"})
 	case clkComplaint:
 		for i := range s.Complaints {

@@ -162,16 +162,22 @@ func TestR4_2_ConfirmationAndMismatchedData(t *testing.T) {
 	fix := h.cc(time.Hour, sop.Event{Type: sop.EvInfoVerified, Customer: &sop.Customer{Address: "北京市朝阳区建国路 88 号 6-602"}})
 	h.run(goodRequest(), testPolicy(), 2*time.Hour)
 
-	c := h.one(sop.KindCustomerNotified)
-	wantRule(t, c, sop.R4_2)
+	// The booking's confirmation, then the corrected one (rulesComplete).
+	cs := h.only(sop.KindCustomerNotified)
+	if len(cs) != 2 || cs[0].Rule != sop.R4_2 || cs[1].Rule != sop.R4_2 || cs[1].Outcome != sop.OutConfirmed {
+		t.Fatalf("confirmations %+v", cs)
+	}
 	n := h.notes(sop.MsgAppointmentConfirm)
-	if len(n) != 1 || n[0].Recipient != "+86 138 0013 8000" {
+	if len(n) != 2 || n[0].Recipient != "+86 138 0013 8000" || n[1].Recipient != "+86 138 0013 8000" {
 		t.Fatalf("confirmation %+v", n)
 	}
 	for _, k := range []string{"start", "end", "address", "model", "purchase_date", "symptoms"} {
 		if n[0].Params[k] == "" {
 			t.Errorf("confirmation lacks %s: %v", k, n[0].Params)
 		}
+	}
+	if n[1].Params["address"] != "北京市朝阳区建国路 88 号 6-602" {
+		t.Fatalf("corrected confirmation %+v", n[1].Params)
 	}
 	v := wantOK(t, fix)
 	wantStatus(t, v, sop.StatusScheduled)
@@ -187,8 +193,10 @@ func TestR4_2_ConfirmationAndMismatchedData(t *testing.T) {
 	}
 }
 
-// R4.3: a customer who does not answer is called again later; the centre
-// gets the interim result; the visit stays as planned.
+// R4.3: a customer who does not answer is called again
+// sop.call_again_after later by whoever called; the visit stays as planned.
+// (When the next try would come after the departure, the engineer goes as
+// planned and the centre gets the interim result: audit's rule cases.)
 func TestR4_3_UnansweredPhone(t *testing.T) {
 	h := newHarness(t)
 	h.booked()
@@ -197,10 +205,12 @@ func TestR4_3_UnansweredPhone(t *testing.T) {
 	wantStatus(t, wantOK(t, un), sop.StatusScheduled)
 	c := h.one(sop.KindCustomerContact)
 	wantRule(t, c, sop.R4_3)
-	wantDetail(t, c, "try again later", "go to the address as planned")
-	wantRule(t, h.one(sop.KindCentreNotified), sop.R4_3)
-	if len(h.notes(sop.MsgCallAgain)) != 1 {
-		t.Fatal("engineer not told to call again")
+	wantDetail(t, c, "engineer calls again at 2026-03-02 10:30 (30m later)")
+	again := h.one(sop.KindCallAgain)
+	wantRule(t, again, sop.R4_3)
+	wantAt(t, again, t0.Add(time.Hour+30*time.Minute))
+	if n := h.notes(sop.MsgCallAgain); len(n) != 1 || n[0].Recipient != "E-1" || n[0].Params["attempt"] != "2" {
+		t.Fatalf("engineer not told to call again: %+v", n)
 	}
 }
 
