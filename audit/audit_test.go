@@ -170,6 +170,7 @@ func checkDoorProtocol(t *testing.T, rep Report) {
 	checkVerdicts(t, rep, map[sop.Rule]string{
 		sop.R1_1: Met, sop.R1_3: Met, sop.R2_1: Met, sop.R3_1: Met, sop.R4_1: Met, sop.R4_2: Met,
 		sop.R6_1: NotApplicable, sop.R6_2: Met, sop.R6_3: Met, sop.R6_4: Met, sop.R11_2: Met,
+		sop.R5_2: Met, // judged against the plan: the recorded engineer left long before the departure
 	}, map[sop.Rule]string{
 		// The call is due 3 s after the knock; the recorded timer fired up to a second late.
 		sop.R6_3: "10 knock prompts every 300ms, customer phoned ",

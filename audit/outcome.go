@@ -2,6 +2,7 @@ package audit
 
 import (
 	"strings"
+	"time"
 
 	"github.com/housecall/housecall/sop"
 	"github.com/housecall/housecall/workflows"
@@ -43,6 +44,11 @@ func outcome(e workflows.Entry) sop.Outcome {
 		case strings.Contains(d, "persists"), strings.Contains(d, "not satisfied"):
 			return sop.OutUnresolved
 		}
+	case sop.KindVerified:
+		// R4.2: "data re-confirmed with the customer (corrected …)".
+		if strings.Contains(d, "(corrected ") {
+			return sop.OutChanged
+		}
 	case sop.KindCompensation:
 		switch {
 		case strings.Contains(d, "the centre approved"):
@@ -52,4 +58,21 @@ func outcome(e workflows.Entry) sop.Outcome {
 		}
 	}
 	return ""
+}
+
+// bookedTravel is the travel time an appointment_booked entry of a request
+// begun before entries carried the planned departure names in its wording:
+// "… booked with E-1 (travel 30m)".
+func bookedTravel(e workflows.Entry) (time.Duration, bool) {
+	i := strings.LastIndex(e.Detail, "(travel ")
+	if e.Kind != sop.KindAppointmentBooked || i < 0 {
+		return 0, false
+	}
+	rest := e.Detail[i+len("(travel "):]
+	j := strings.IndexByte(rest, ')')
+	if j < 0 {
+		return 0, false
+	}
+	d, err := time.ParseDuration(rest[:j])
+	return d, err == nil
 }
