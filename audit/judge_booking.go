@@ -190,13 +190,14 @@ func (f *facts) departedAfter(t time.Time) (time.Time, bool) {
 // judgeCallAgain (R4.3): a customer who did not answer is called again
 // sop.call_again_after later. Each unanswered call is followed either by
 // another try (a customer_reached, customer_unreachable or customer_angry
-// result) before the engineer leaves (the departed event or the departure
-// reminder, whichever first) or, without a trip, within
-// sop.call_again_after + sop.callback_within; or by the decision to go as
-// planned with the interim result given to the centre (a centre_notified
-// entry of R4.3 in the same step, when the next try would have come after
-// the departure). Breached when the history passes that deadline with no
-// try; not applicable while it is still open.
+// result) by the departure (the departed event or the departure reminder,
+// whichever first after the call) or, when that is sooner, within
+// sop.call_again_after + sop.callback_within of the call (a try due at the
+// departure is made on leaving); or by the decision to go as planned with
+// the interim result given to the centre (a centre_notified entry of R4.3
+// in the same step, when the next try would have come after the
+// departure). Breached when the history passes that deadline with no try;
+// not applicable while it is still open.
 func judgeCallAgain(f *facts) (string, string) {
 	un := f.events(sop.EvCustomerUnreachable)
 	if len(un) == 0 {
@@ -210,9 +211,9 @@ func judgeCallAgain(f *facts) (string, string) {
 			planned++
 			continue
 		}
-		deadline, ok := f.departedAfter(u.At)
-		if !ok {
-			deadline = u.At.Add(again + within)
+		deadline := u.At.Add(again + within)
+		if dep, ok := f.departedAfter(u.At); ok && dep.After(deadline) {
+			deadline = dep
 		}
 		tried := false
 		for _, s := range f.steps {
@@ -259,7 +260,8 @@ func (f *facts) goesAsPlanned(s workflows.CommitInput, again time.Duration) bool
 
 // judgeAngry (R4.4): an angry customer is heard and the outcome recorded;
 // a refusal goes back to the centre, which must follow it up (an event of
-// the call centre) within sop.callback_within. Breached when it did not:
+// the call centre) within sop.callback_within (strictly: at the deadline
+// the workflow tells the after-sales manager). Breached when it did not:
 // the escalation to the manager, or a history past the deadline without it.
 func judgeAngry(f *facts) (string, string) {
 	angry := f.events(sop.EvCustomerAngry)
@@ -285,7 +287,7 @@ func judgeAngry(f *facts) (string, string) {
 			}
 		}
 		switch {
-		case by != nil && !by.At.After(due):
+		case by != nil && by.At.Before(due):
 			followed++
 		case by != nil || !f.lastAt().Before(due):
 			return Breached, fmt.Sprintf("customer refused the visit at %s; the centre did not follow it up within %s", f.clock(a.At), span(within))
