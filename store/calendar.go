@@ -54,8 +54,13 @@ func (s *Store) Book(ctx context.Context, in workflows.BookInput) (workflows.Boo
 		}
 		return workflows.BookResult{Outcome: workflows.NoSlot, Reason: why}, nil
 	}
-	var busy []string
+	var busy, far []string
 	for _, e := range cands {
+		if !canReach(in, e, in.Start) {
+			// R4.1: too short for this engineer to leave in time.
+			far = append(far, fmt.Sprintf("%s (travel %s)", e.ID, e.Travel()))
+			continue
+		}
 		a, err := s.insertAppointment(ctx, in, e, in.Start, in.End)
 		if errors.Is(err, ErrDoubleBooking) {
 			busy = append(busy, e.ID)
@@ -66,7 +71,14 @@ func (s *Store) Book(ctx context.Context, in workflows.BookInput) (workflows.Boo
 		}
 		return workflows.BookResult{Outcome: workflows.Booked, Appointment: &a, PreferredBusy: in.Prefer != "" && in.Prefer != a.Engineer}, nil
 	}
-	why := fmt.Sprintf("%s busy then, counting travel", strings.Join(busy, ", "))
+	var whys []string
+	if len(busy) > 0 {
+		whys = append(whys, fmt.Sprintf("%s busy then, counting travel", strings.Join(busy, ", ")))
+	}
+	if len(far) > 0 {
+		whys = append(whys, fmt.Sprintf("too short for %s to arrive %s early", strings.Join(far, ", "), in.ArriveEarly.Std()))
+	}
+	why := strings.Join(whys, "; ")
 	if !in.Propose {
 		return workflows.BookResult{Outcome: workflows.NoSlot, Reason: why}, nil
 	}
@@ -156,7 +168,7 @@ func (s *Store) nearestFree(ctx context.Context, cands []Engineer, in workflows.
 		if err != nil {
 			return nil, err
 		}
-		if slot, ok := firstFree(busy, in.Start, length, e.Travel(), horizon, loc); ok {
+		if slot, ok := firstFree(busy, reachableFrom(in, e), length, e.Travel(), horizon, loc); ok {
 			if best == nil || slot.Before(best.Start) {
 				best = &workflows.Appointment{Engineer: e.ID, Start: slot, End: slot.Add(length), Travel: sop.D(e.Travel())}
 			}
@@ -216,4 +228,24 @@ func firstFree(busy []span, start time.Time, length, travel time.Duration, horiz
 		slot = next
 	}
 	return time.Time{}, false
+}
+
+// canReach says engineer e can leave for a slot starting at start (start −
+// travel − arrive early) no earlier than in.LeaveAfter (R4.1).
+func canReach(in workflows.BookInput, e Engineer, start time.Time) bool {
+	return in.LeaveAfter.IsZero() || !start.Add(-e.Travel()-in.ArriveEarly.Std()).Before(in.LeaveAfter)
+}
+
+// reachableFrom is the earliest start engineer e can reach (R4.1): the
+// requested start, or when that is too short, the first quarter hour the
+// engineer can reach leaving at in.LeaveAfter.
+func reachableFrom(in workflows.BookInput, e Engineer) time.Time {
+	if canReach(in, e, in.Start) {
+		return in.Start
+	}
+	t := in.LeaveAfter.Add(e.Travel() + in.ArriveEarly.Std())
+	if r := t.Sub(t.Truncate(proposalStep)); r > 0 {
+		t = t.Add(proposalStep - r)
+	}
+	return t
 }

@@ -136,6 +136,10 @@ func (s *State) askBooking(st *step, start, end time.Time, why bookReason) {
 	if s.Appointment != nil {
 		in.Release = s.Appointment.ID
 	}
+	if s.Rules >= rulesComplete && why != bookReassign {
+		// R4.1: only an engineer who can still leave in time.
+		in.LeaveAfter, in.ArriveEarly = st.now, s.Policy.ArriveEarly
+	}
 	st.book = in
 	st.bookWhy = why
 }

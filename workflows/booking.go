@@ -94,8 +94,10 @@ func (s *State) applyBookingEvent(st *step, ev sop.Event) bool {
 }
 
 // reachable applies R4.1 to a booking the calendar made: the engineer must
-// be able to leave (start − travel − sop.arrive_early) no earlier than now.
-// A slot too short to reach is not kept: the nearest slot the same engineer
+// be able to leave (start − travel − sop.arrive_early) no earlier than when
+// the booking was asked. The calendar books only such engineers
+// (BookInput.LeaveAfter); this holds a calendar that did not to the rule. A
+// slot too short to reach is not kept: the nearest slot the same engineer
 // can reach is proposed to the customer with an apology. It reports whether
 // the booking stands.
 func (s *State) reachable(st *step, in BookInput, why bookReason, a Appointment) bool {
@@ -104,8 +106,12 @@ func (s *State) reachable(st *step, in BookInput, why bookReason, a Appointment)
 		// customer is told of the delay; the nearest engineer still goes.
 		return true
 	}
+	asked := st.now
+	if !in.LeaveAfter.IsZero() {
+		asked = in.LeaveAfter // the calendar judged at the time of asking
+	}
 	dep := a.Departure(s.Policy)
-	if !dep.Before(st.now) {
+	if !dep.Before(asked) {
 		return true
 	}
 	st.release = a.ID

@@ -172,6 +172,12 @@ type BookInput struct {
 	Propose bool `json:"propose"`
 	// UTCOffsetSeconds is the service area's zone, for working hours of proposals.
 	UTCOffsetSeconds int `json:"utc_offset_seconds"`
+	// LeaveAfter (R4.1, requests begun with the complete SOP): an engineer
+	// is booked only if they can leave for the slot (start − travel −
+	// ArriveEarly) at or after this time, when the booking was asked;
+	// proposals start no earlier than that allows. Zero: not checked.
+	LeaveAfter  time.Time    `json:"leave_after,omitzero"`
+	ArriveEarly sop.Duration `json:"arrive_early,omitempty"`
 }
 
 // Booking outcomes.
