@@ -52,6 +52,20 @@ func bkNotes(h *wftest.Harness, to sop.Audience, m sop.Message) []wftest.Sent {
 	return out
 }
 
+// bkPending fails unless the live view waits for the event and the clock
+// (due at at) of rule r.
+func bkPending(t *testing.T, v *workflows.View, ev sop.EventType, clock string, at time.Time, r sop.Rule) {
+	t.Helper()
+	var gotEv, gotClock bool
+	for _, p := range v.Pending {
+		gotEv = gotEv || (p.Event == ev && p.Rule == r)
+		gotClock = gotClock || (p.Clock == clock && p.At != nil && p.At.Equal(at) && p.Rule == r)
+	}
+	if !gotEv || !gotClock {
+		t.Fatalf("pending %+v lacks %s and %s at %s (%s)", v.Pending, ev, clock, at.Format(time.RFC3339), r)
+	}
+}
+
 func bkRule(ns []wftest.Sent, r sop.Rule) []wftest.Sent {
 	var out []wftest.Sent
 	for _, n := range ns {
@@ -223,10 +237,12 @@ func init() {
 				h.Policy.CallAgainAfter = sop.D(bkAgain)
 				bkBooked(h)
 				h.Eng(time.Hour, sop.Event{Type: sop.EvCustomerUnreachable})
+				bkView = h.ViewAt(time.Hour + time.Minute)
 				h.Eng(time.Hour+20*time.Minute, sop.Event{Type: sop.EvCustomerReached})
 				h.Run(2 * time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
+				bkPending(t, bkView, sop.EvCustomerReached, "call_again", wftest.T0.Add(time.Hour+bkAgain), sop.R4_3)
 				a := bkOne(t, h, sop.KindCallAgain, sop.R4_3)
 				bkWantAt(t, "call again", a.At, wftest.T0.Add(time.Hour+bkAgain))
 				n := bkNotes(h, sop.ToEngineer, sop.MsgCallAgain)
@@ -285,6 +301,19 @@ func init() {
 				n := bkRule(bkNotes(h, sop.ToCentre, sop.MsgEscalation), sop.R4_3)
 				if len(n) != 1 || !strings.Contains(n[0].Params["what"], "goes to the address as planned") {
 					t.Fatalf("centre %+v", n)
+				}
+			}},
+		ruleCase{rule: sop.R4_3, want: audit.Met, name: "second_try_reaches_an_angry_customer",
+			run: func(h *wftest.Harness) {
+				h.Policy.CallAgainAfter = sop.D(bkAgain)
+				bkBooked(h)
+				h.CC(time.Hour, sop.Event{Type: sop.EvCustomerUnreachable})
+				h.CC(time.Hour+10*time.Minute, sop.Event{Type: sop.EvCustomerAngry, Consented: wftest.Ptr(true)})
+				h.Run(2 * time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				if a := h.Only(sop.KindCallAgain); len(a) != 0 {
+					t.Fatalf("call again after the customer was reached: %+v", a)
 				}
 			}},
 		ruleCase{rule: sop.R4_3, want: audit.Breached, name: "no_second_try_before_departure",
@@ -446,6 +475,9 @@ func init() {
 
 var bkR46 struct{ early, call *wftest.Result }
 
+// bkView is the live view a case captured.
+var bkView *workflows.View
+
 func bkGuidance(h *wftest.Harness, ahead time.Duration) {
 	h.Policy.GuidanceNotice = sop.D(bkNotice)
 	h.Policy.GuidanceCallWithin = sop.D(bkCallWin)
@@ -546,6 +578,7 @@ func bkTravelCases() []ruleCase {
 				h.Policy.DeparturePlanAhead = sop.D(bkPlan)
 				bkBooked(h)
 				bkR121.before = h.Eng(time.Minute, sop.Event{Type: sop.EvDepartureConfirmed})
+				bkView = h.ViewAt(time.Hour)
 				h.Eng(bkAt(planAt)+2*time.Minute, sop.Event{Type: sop.EvDepartureConfirmed})
 				bkR121.twice = h.Eng(bkAt(planAt)+3*time.Minute, sop.Event{Type: sop.EvDepartureConfirmed})
 				h.Run(5 * time.Hour)
@@ -553,6 +586,7 @@ func bkTravelCases() []ruleCase {
 			check: func(t *testing.T, h *wftest.Harness) {
 				wftest.MustReject(t, bkR121.before, workflows.ErrNotAssigned, "not assigned")
 				wftest.MustReject(t, bkR121.twice, workflows.ErrNotValidNow, "R12.1")
+				bkPending(t, bkView, sop.EvDepartureConfirmed, "departure_plan", planAt, sop.R12_1)
 				p := bkOne(t, h, sop.KindDeparturePlan, sop.R12_1)
 				bkWantAt(t, "departure plan", p.At, planAt)
 				n := bkNotes(h, sop.ToEngineer, sop.MsgConfirmDeparture)

@@ -67,6 +67,11 @@ func (s *State) bookingCheck(ev sop.Event, now time.Time) (bool, error) {
 		// R4.1: a slot nobody can reach in time is refused at once: even
 		// with no travel at all the engineer would arrive less than
 		// sop.arrive_early before it.
+		switch s.Status {
+		case sop.StatusScheduling, sop.StatusWorkshop, sop.StatusAwaitingCustomer, sop.StatusScheduled, sop.StatusEnRoute:
+		default:
+			return false, nil // check says why not now
+		}
 		if s.Rules >= rulesComplete && ev.Start != nil && ev.Start.After(now) {
 			if latest := ev.Start.Add(-s.Policy.ArriveEarly.Std()); latest.Before(now) {
 				return true, notValid("appointment start %s is too close: nobody can leave in time to arrive %s before it (R4.1); ask for a later time",
@@ -248,10 +253,15 @@ func (s *State) angryRefused(st *step) {
 	s.setClock(clkAngryFollowup, st.now.Add(s.Policy.CallbackWithin.Std()), sop.R4_4, 0)
 }
 
-// centreActed clears R4.4's follow-up clock when the centre acts on the request.
+// centreActed clears R4.4's follow-up clock when the centre acts on the
+// request, and R4.3's call again when a call reached an angry customer.
 func (s *State) centreActed(ev sop.Event) {
 	if ev.Actor.Role == sop.RoleCallCentre || ev.Actor.Role == sop.RoleAdmin {
 		s.clearClock(clkAngryFollowup, -1)
+	}
+	if ev.Type == sop.EvCustomerAngry && s.CallAgainBy != "" {
+		s.clearClock(clkCallAgain, -1)
+		s.CallAgainBy = ""
 	}
 }
 
