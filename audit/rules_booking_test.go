@@ -202,7 +202,15 @@ func init() {
 			run: func(h *wftest.Harness) {
 				h.OldRules()
 				bkShort(h, wftest.T0.Add(time.Hour))
+				bkR41.refused = h.Eng(10*time.Minute, sop.Event{Type: sop.EvDepartureConfirmed})
 				h.Run(time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				// The rules before issue 10 are unchanged: no departure plan.
+				wftest.MustReject(t, bkR41.refused, workflows.ErrNotValidNow, "R12.1")
+				if len(h.Only(sop.KindDeparturePlan)) != 0 {
+					t.Fatal("departure plan under the old rules")
+				}
 			}},
 
 		// ---- R4.2 ----
@@ -594,6 +602,25 @@ func bkTravelCases() []ruleCase {
 					t.Fatalf("engineer %+v", n)
 				}
 				bkNone(t, h, sop.KindCentreNotified, sop.R12_1)
+			}},
+		{rule: sop.R12_1, want: audit.Met, name: "plan_across_midnight_in_the_service_zone",
+			evidence: "departure 2026-03-02 23:40 confirmed at 2026-03-02 22:10",
+			run: func(h *wftest.Harness) {
+				h.Policy.DeparturePlanAhead = sop.D(bkPlan)
+				// 00:20 on Tuesday in the service zone: leave at 23:40 on Monday.
+				start := wftest.T0.Add(15*time.Hour + 20*time.Minute)
+				h.CC(time.Minute, sop.Event{Type: sop.EvTriaged, Category: sop.CategoryQuality})
+				h.CC(2*time.Minute, sop.Event{Type: sop.EvAppointmentRequested, Start: wftest.Ptr(start), End: wftest.Ptr(start.Add(time.Hour))})
+				h.Eng(13*time.Hour+10*time.Minute, sop.Event{Type: sop.EvDepartureConfirmed})
+				h.Run(16 * time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				p := bkOne(t, h, sop.KindDeparturePlan, sop.R12_1)
+				bkWantAt(t, "departure plan", p.At, wftest.T0.Add(14*time.Hour+40*time.Minute-bkPlan)) // 22:03
+				n := bkNotes(h, sop.ToEngineer, sop.MsgConfirmDeparture)
+				if len(n) != 1 || n[0].Params["depart"] != "2026-03-02 23:40" || n[0].Params["start"] != "2026-03-03 00:20" {
+					t.Fatalf("engineer %+v", n)
+				}
 			}},
 		{rule: sop.R12_1, want: audit.Breached, name: "plan_not_confirmed_by_departure",
 			evidence: "departure planned for 2026-03-02 13:20 not confirmed",
