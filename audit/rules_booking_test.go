@@ -529,10 +529,18 @@ func bkTravelCases() []ruleCase {
 			check: func(t *testing.T, h *wftest.Harness) {
 				b := bkOne(t, h, sop.KindAppointmentBooked, sop.R4_1)
 				bkWantAt(t, "planned departure", *b.Departure, dep)
+				if d := bkOne(t, h, sop.KindDeparted, sop.R5_2); d.Outcome != sop.OutOnTime {
+					t.Fatalf("departed %+v", d)
+				}
 			}},
 		{rule: sop.R5_2, want: audit.Breached, name: "left_one_minute_after_the_planned_departure",
 			evidence: "1 m after the planned departure",
-			run:      func(h *wftest.Harness) { leave(h, bkAt(dep)+time.Minute, wftest.SlotStart.Add(-bkEarly)) }},
+			run:      func(h *wftest.Harness) { leave(h, bkAt(dep)+time.Minute, wftest.SlotStart.Add(-bkEarly)) },
+			check: func(t *testing.T, h *wftest.Harness) {
+				if d := bkOne(t, h, sop.KindDeparted, sop.R5_2); d.Outcome != sop.OutLate {
+					t.Fatalf("departed %+v", d)
+				}
+			}},
 		{rule: sop.R5_2, want: audit.Met, name: "eta_half_the_early_margin_ahead",
 			run: func(h *wftest.Harness) { leave(h, bkAt(dep)-20*time.Minute, wftest.SlotStart.Add(-half)) }},
 		{rule: sop.R5_2, want: audit.Breached, name: "eta_one_second_short_of_half_the_margin",

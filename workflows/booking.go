@@ -309,3 +309,20 @@ func (s *State) reconfirm(st *step, e *Entry, changed []string) {
 		"model": s.Request.Product.Model, "purchase_date": s.Request.Product.PurchaseDate, "symptoms": s.Request.Symptoms,
 	})
 }
+
+// departedOutcome records how a departure kept the plan of R5.2: late when
+// the engineer left after start − travel − sop.arrive_early, or reported an
+// ETA less than half of sop.arrive_early before the start (the sources'
+// 5–10 min: the policy's margin is the upper end, its half the lower);
+// on time otherwise. audit's judgeDeparture reads the events the same way.
+func (s *State) departedOutcome(st *step, e *Entry, ev sop.Event) {
+	a := s.Appointment
+	if s.Rules < rulesComplete || a == nil {
+		return
+	}
+	o := sop.OutOnTime
+	if st.now.After(a.Departure(s.Policy)) || (ev.ETA != nil && a.Start.Sub(*ev.ETA) < s.Policy.ArriveEarly.Std()/2) {
+		o = sop.OutLate
+	}
+	e.Outcome = o
+}

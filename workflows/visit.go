@@ -83,7 +83,8 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 				detail += fmt.Sprintf("; expected %s, %s late: call the customer in advance (R5.3)", s.clock(*ev.ETA), human(-early.Round(time.Minute)))
 			}
 		}
-		st.add(sop.KindDeparted, sop.R5_2, "%s", detail)
+		de := st.add(sop.KindDeparted, sop.R5_2, "%s", detail)
+		s.departedOutcome(st, de, ev) // R5.2
 		s.checklist(st, sop.R5_1)
 
 	case sop.EvDelayed:
