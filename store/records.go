@@ -39,11 +39,11 @@ type RecordedStep struct {
 
 // RecordedEntry is a row of timeline.
 type RecordedEntry struct {
-	Seq    int64
-	Idx    int
-	At     time.Time
-	Kind   string
-	Rule   string
+	Seq     int64
+	Idx     int
+	At      time.Time
+	Kind    string
+	Rule    string
 	Actor   string
 	Detail  string
 	Outcome string
