@@ -47,6 +47,9 @@ type State struct {
 	Appointment *Appointment `json:"appointment,omitempty"`
 	Proposed    *Appointment `json:"proposed,omitempty"`
 	Unreachable int          `json:"unreachable,omitempty"` // R4.3, R4.5
+	// ManagerVisitDue: the customer doubted the engineer and refused
+	// entry; the manager is told the rebooked appointment (R6.7).
+	ManagerVisitDue bool `json:"manager_visit_due,omitempty"`
 
 	// Visits (R5–R8).
 	Visits int    `json:"visits"` // service visits made (door answered)
