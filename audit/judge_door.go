@@ -328,12 +328,14 @@ func judgeArrival(f *facts) (string, string) {
 			v.add(t, NotApplicable, strings.Join(append(evidence, "not at the door yet"), "; "))
 			continue
 		}
+		// The knock is the engineer's event, recorded to the second: no
+		// timer's slack.
 		d := start.Sub(door.At)
 		switch {
-		case d > early+slack:
+		case d > early:
 			evidence = append(evidence, fmt.Sprintf("at the door (%s) at %s, %s before the appointment, more than %s early", door.Kind, f.local(door.At), span(d), span(early)))
 			v.add(t, Breached, strings.Join(evidence, "; "))
-		case d < -slack:
+		case d < 0:
 			evidence = append(evidence, fmt.Sprintf("at the door (%s) at %s, %s after the appointment", door.Kind, f.local(door.At), span(-d)))
 			v.add(t, Breached, strings.Join(evidence, "; "))
 		default:
