@@ -44,8 +44,8 @@ func (s doorStep) has(kind sop.Kind, rule sop.Rule) *workflows.Entry {
 
 func (s doorStep) is(t sop.EventType) bool { return s.ev != nil && s.ev.Type == t }
 
-// trip is one booked appointment and what happened on it.
-type trip struct {
+// doorTrip is one booked appointment and what happened on it.
+type doorTrip struct {
 	n     int
 	start *time.Time // the appointment's start
 	steps []doorStep
@@ -53,11 +53,11 @@ type trip struct {
 	over bool
 }
 
-func (t *trip) name() string { return tripName(t.n) }
+func (t *doorTrip) name() string { return tripName(t.n) }
 
 // first returns the first entry of kind (and rule, when given) of the trip
 // at or after from, with its step's index.
-func (t *trip) first(from time.Time, kind sop.Kind, rule sop.Rule) (*workflows.Entry, int) {
+func (t *doorTrip) first(from time.Time, kind sop.Kind, rule sop.Rule) (*workflows.Entry, int) {
 	for i, s := range t.steps {
 		if s.at.Before(from) {
 			continue
@@ -69,7 +69,7 @@ func (t *trip) first(from time.Time, kind sop.Kind, rule sop.Rule) (*workflows.E
 	return nil, -1
 }
 
-func (t *trip) all(kind sop.Kind) []workflows.Entry {
+func (t *doorTrip) all(kind sop.Kind) []workflows.Entry {
 	var out []workflows.Entry
 	for _, s := range t.steps {
 		for _, e := range s.entries {
@@ -81,7 +81,7 @@ func (t *trip) all(kind sop.Kind) []workflows.Entry {
 	return out
 }
 
-func (t *trip) events(typ sop.EventType) []doorStep {
+func (t *doorTrip) events(typ sop.EventType) []doorStep {
 	var out []doorStep
 	for _, s := range t.steps {
 		if s.is(typ) {
@@ -91,11 +91,11 @@ func (t *trip) events(typ sop.EventType) []doorStep {
 	return out
 }
 
-// trips splits the request's steps into trips. Steps before the first
+// doorTrips splits the request's steps into trips. Steps before the first
 // booking belong to none.
-func (f *facts) trips() []*trip {
-	var out []*trip
-	byN := map[int]*trip{}
+func (f *facts) doorTrips() []*doorTrip {
+	var out []*doorTrip
+	byN := map[int]*doorTrip{}
 	booked := 0
 	numbered := slices.ContainsFunc(f.entries, func(e workflows.Entry) bool { return e.Trip > 0 })
 	for _, s := range f.steps {
@@ -120,7 +120,7 @@ func (f *facts) trips() []*trip {
 		}
 		t := byN[n]
 		if t == nil {
-			t = &trip{n: n}
+			t = &doorTrip{n: n}
 			byN[n] = t
 			if len(out) > 0 {
 				out[len(out)-1].over = true
@@ -139,11 +139,11 @@ func (f *facts) trips() []*trip {
 	return out
 }
 
-// verdicts folds the verdicts of the trips: breached when one trip was,
+// doorVerdicts folds the verdicts of the trips: breached when one trip was,
 // else met when one was, else not applicable (with why).
-type verdicts struct{ met, breached, na []string }
+type doorVerdicts struct{ met, breached, na []string }
 
-func (v *verdicts) add(t *trip, status, detail string) {
+func (v *doorVerdicts) add(t *doorTrip, status, detail string) {
 	line := t.name() + ": " + detail
 	switch status {
 	case Met:
@@ -155,7 +155,7 @@ func (v *verdicts) add(t *trip, status, detail string) {
 	}
 }
 
-func (v *verdicts) result(none string) (string, string) {
+func (v *doorVerdicts) result(none string) (string, string) {
 	switch {
 	case len(v.breached) > 0:
 		return Breached, strings.Join(append(v.breached, v.met...), "; ")
@@ -170,27 +170,27 @@ func (v *verdicts) result(none string) (string, string) {
 // judgeKnock (R6.2): the door opens to a knock — bell, then two rounds of
 // three light knocks — recorded with knocked before the door was answered.
 func judgeKnock(f *facts) (string, string) {
-	var v verdicts
-	for _, t := range f.trips() {
+	var v doorVerdicts
+	for _, t := range f.doorTrips() {
 		in, i := t.first(time.Time{}, sop.KindDoorAnswered, "")
 		knock, k := t.first(time.Time{}, sop.KindKnocked, "")
 		switch {
 		case in == nil && knock == nil:
 			continue
 		case in == nil:
-			v.add(t, Met, fmt.Sprintf("bell, then two rounds of three knocks at %s (%s)", f.local(knock.At), outcome(*knock)))
+			v.add(t, Met, fmt.Sprintf("bell, then two rounds of three knocks at %s (%s)", f.doorClock(knock.At), outcome(*knock)))
 		case knock != nil && k <= i:
-			v.add(t, Met, fmt.Sprintf("bell, then two rounds of three knocks at %s (%s); door answered at %s", f.local(knock.At), outcome(*knock), f.local(in.At)))
-		case refusedBefore(t, i):
-			v.add(t, Met, fmt.Sprintf("door answered at %s at the end of a wait after a refusal at the door", f.local(in.At)))
+			v.add(t, Met, fmt.Sprintf("bell, then two rounds of three knocks at %s (%s); door answered at %s", f.doorClock(knock.At), outcome(*knock), f.doorClock(in.At)))
+		case doorRefusedBefore(t, i):
+			v.add(t, Met, fmt.Sprintf("door answered at %s at the end of a wait after a refusal at the door", f.doorClock(in.At)))
 		default:
-			v.add(t, Breached, fmt.Sprintf("door answered at %s with no knock before it", f.local(in.At)))
+			v.add(t, Breached, fmt.Sprintf("door answered at %s with no knock before it", f.doorClock(in.At)))
 		}
 	}
 	return v.result("the door was not answered yet")
 }
 
-func refusedBefore(t *trip, i int) bool {
+func doorRefusedBefore(t *doorTrip, i int) bool {
 	return slices.ContainsFunc(t.steps[:i], func(s doorStep) bool { return s.is(sop.EvEntryRefused) })
 }
 
@@ -199,13 +199,13 @@ func refusedBefore(t *trip, i int) bool {
 // note with the service number, the centre told to rebook. Leaving before
 // the call, or without the note, is a breach.
 func judgeDoor(f *facts) (string, string) {
-	var v verdicts
+	var v doorVerdicts
 	interval, callAfter := f.p.KnockInterval.Std(), f.p.CallAfter.Std()
 	want := 0
 	if interval > 0 {
 		want = int(callAfter / interval)
 	}
-	for _, t := range f.trips() {
+	for _, t := range f.doorTrips() {
 		var first *workflows.Entry
 		for _, k := range t.all(sop.KindKnocked) {
 			if outcome(k) == sop.OutNoAnswer {
@@ -227,7 +227,7 @@ func judgeDoor(f *facts) (string, string) {
 		since := func(at time.Time) string { return span(at.Sub(knocked)) }
 		if call != nil {
 			if !near(call.At.Sub(knocked), callAfter) {
-				v.add(t, Breached, fmt.Sprintf("customer phoned %s after the first knock at %s (policy %s)", since(call.At), f.local(knocked), span(callAfter)))
+				v.add(t, Breached, fmt.Sprintf("customer phoned %s after the first knock at %s (policy %s)", since(call.At), f.doorClock(knocked), span(callAfter)))
 				continue
 			}
 			if prompts < want {
@@ -278,7 +278,7 @@ func judgeDoor(f *facts) (string, string) {
 		case left != nil:
 			v.add(t, Met, fmt.Sprintf("%s; the customer said on the phone they were not at home; rebooked", how))
 		case t.over:
-			v.add(t, Met, fmt.Sprintf("%s; the trip ended otherwise", how))
+			v.add(t, Met, fmt.Sprintf("%s; the doorTrip ended otherwise", how))
 		default:
 			v.add(t, NotApplicable, fmt.Sprintf("door protocol under way: %s", how))
 		}
@@ -299,9 +299,9 @@ func (f *facts) doorEarly() time.Duration {
 // the start. Arriving earlier is fine — the engineer waits — but the first
 // knock (or the door, when there was none) is the time at the door.
 func judgeArrival(f *facts) (string, string) {
-	var v verdicts
+	var v doorVerdicts
 	early := f.doorEarly()
-	for _, t := range f.trips() {
+	for _, t := range f.doorTrips() {
 		if t.start == nil {
 			continue
 		}
@@ -319,10 +319,10 @@ func judgeArrival(f *facts) (string, string) {
 		var evidence []string
 		if len(arr) > 0 {
 			if d := arr[0].at.Sub(start); d > 0 {
-				v.add(t, Breached, fmt.Sprintf("arrived at %s, %s after the appointment at %s", f.local(arr[0].at), span(d), f.local(start)))
+				v.add(t, Breached, fmt.Sprintf("arrived at %s, %s after the appointment at %s", f.doorClock(arr[0].at), span(d), f.doorClock(start)))
 				continue
 			}
-			evidence = append(evidence, fmt.Sprintf("arrived %s before the appointment at %s", span(start.Sub(arr[0].at)), f.local(start)))
+			evidence = append(evidence, fmt.Sprintf("arrived %s before the appointment at %s", span(start.Sub(arr[0].at)), f.doorClock(start)))
 		}
 		if door == nil {
 			v.add(t, NotApplicable, strings.Join(append(evidence, "not at the door yet"), "; "))
@@ -333,13 +333,13 @@ func judgeArrival(f *facts) (string, string) {
 		d := start.Sub(door.At)
 		switch {
 		case d > early:
-			evidence = append(evidence, fmt.Sprintf("at the door (%s) at %s, %s before the appointment, more than %s early", door.Kind, f.local(door.At), span(d), span(early)))
+			evidence = append(evidence, fmt.Sprintf("at the door (%s) at %s, %s before the appointment, more than %s early", door.Kind, f.doorClock(door.At), span(d), span(early)))
 			v.add(t, Breached, strings.Join(evidence, "; "))
 		case d < 0:
-			evidence = append(evidence, fmt.Sprintf("at the door (%s) at %s, %s after the appointment", door.Kind, f.local(door.At), span(-d)))
+			evidence = append(evidence, fmt.Sprintf("at the door (%s) at %s, %s after the appointment", door.Kind, f.doorClock(door.At), span(-d)))
 			v.add(t, Breached, strings.Join(evidence, "; "))
 		default:
-			evidence = append(evidence, fmt.Sprintf("at the door at %s, %s before the appointment (up to %s early)", f.local(door.At), span(d), span(early)))
+			evidence = append(evidence, fmt.Sprintf("at the door at %s, %s before the appointment (up to %s early)", f.doorClock(door.At), span(d), span(early)))
 			v.add(t, Met, strings.Join(evidence, "; "))
 		}
 	}
@@ -350,9 +350,9 @@ func judgeArrival(f *facts) (string, string) {
 // rebook; late_major or more: sincere apology and a gift, and the
 // customer's answer recorded; refused: the after-sales manager visits.
 func judgeLateness(f *facts) (string, string) {
-	var v verdicts
+	var v doorVerdicts
 	major := f.p.LateMajor.Std()
-	for _, t := range f.trips() {
+	for _, t := range f.doorTrips() {
 		arr := t.events(sop.EvArrived)
 		if t.start == nil || len(arr) == 0 {
 			continue
@@ -364,7 +364,7 @@ func judgeLateness(f *facts) (string, string) {
 		notice := ""
 		for _, l := range t.all(sop.KindLate) {
 			if l.Actor == sop.System.String() {
-				notice = fmt.Sprintf("; engineer prompted at %s to call the customer (%s before the appointment)", f.local(l.At), span(t.start.Sub(l.At)))
+				notice = fmt.Sprintf("; engineer prompted at %s to call the customer (%s before the appointment)", f.doorClock(l.At), span(t.start.Sub(l.At)))
 				break
 			}
 		}
@@ -379,17 +379,17 @@ func judgeLateness(f *facts) (string, string) {
 		case len(answers) == 0:
 			v.add(t, NotApplicable, fmt.Sprintf("late %s (%s or more): the customer's answer to the apology is awaited", span(late), span(major)))
 		case sop.Bool(answers[0].ev.Accepted, true):
-			v.add(t, Met, fmt.Sprintf("late %s (%s or more): sincere apology and a small gift, accepted at %s%s", span(late), span(major), f.local(answers[0].at), notice))
-		case answers[0].has(sop.KindManagerVisit, sop.R6_5) == nil || !hasNote(answers[0], sop.ToManager, sop.R6_5):
-			v.add(t, Breached, fmt.Sprintf("late %s (%s or more): apology refused at %s and the after-sales manager not sent", span(late), span(major), f.local(answers[0].at)))
+			v.add(t, Met, fmt.Sprintf("late %s (%s or more): sincere apology and a small gift, accepted at %s%s", span(late), span(major), f.doorClock(answers[0].at), notice))
+		case answers[0].has(sop.KindManagerVisit, sop.R6_5) == nil || !doorNotified(answers[0], sop.ToManager, sop.R6_5):
+			v.add(t, Breached, fmt.Sprintf("late %s (%s or more): apology refused at %s and the after-sales manager not sent", span(late), span(major), f.doorClock(answers[0].at)))
 		default:
-			v.add(t, Met, fmt.Sprintf("late %s (%s or more): apology refused at %s; the after-sales manager visits to apologise%s", span(late), span(major), f.local(answers[0].at), notice))
+			v.add(t, Met, fmt.Sprintf("late %s (%s or more): apology refused at %s; the after-sales manager visits to apologise%s", span(late), span(major), f.doorClock(answers[0].at), notice))
 		}
 	}
 	return v.result("never late")
 }
 
-func hasNote(s doorStep, to sop.Audience, rule sop.Rule) bool {
+func doorNotified(s doorStep, to sop.Audience, rule sop.Rule) bool {
 	return slices.ContainsFunc(s.notes, func(n workflows.Notification) bool { return n.To == to && n.Rule == rule })
 }
 
@@ -399,9 +399,9 @@ func hasNote(s doorStep, to sop.Audience, rule sop.Rule) bool {
 // told; the product elsewhere is gone to with the customer's consent.
 func judgeRefusals(rule sop.Rule, reasons ...string) judge {
 	return func(f *facts) (string, string) {
-		var v verdicts
+		var v doorVerdicts
 		limit := f.p.PauseMax.Std()
-		for _, t := range f.trips() {
+		for _, t := range f.doorTrips() {
 			for i, s := range t.steps {
 				if !s.is(sop.EvEntryRefused) || !slices.Contains(reasons, s.ev.Reason) {
 					continue
@@ -409,14 +409,14 @@ func judgeRefusals(rule sop.Rule, reasons ...string) judge {
 				why := s.ev.Reason
 				switch {
 				case s.ev.Reason == sop.RefusedProductElsewhere && s.ev.Address != "":
-					v.add(t, Met, fmt.Sprintf("%s at %s: went there with the customer's consent", why, f.local(s.at)))
-				case s.has(sop.KindCentreNotified, rule) != nil && hasNote(s, sop.ToCentre, rule):
-					v.add(t, Met, fmt.Sprintf("%s at %s: rebooked, the centre told", why, f.local(s.at)))
+					v.add(t, Met, fmt.Sprintf("%s at %s: went there with the customer's consent", why, f.doorClock(s.at)))
+				case s.has(sop.KindCentreNotified, rule) != nil && doorNotified(s, sop.ToCentre, rule):
+					v.add(t, Met, fmt.Sprintf("%s at %s: rebooked, the centre told", why, f.doorClock(s.at)))
 				case sop.Bool(s.ev.Wait, false):
-					status, detail := judgeWait(f, t, i, limit)
-					v.add(t, status, fmt.Sprintf("%s at %s: %s", why, f.local(s.at), detail))
+					status, detail := judgeDoorWait(f, t, i, limit)
+					v.add(t, status, fmt.Sprintf("%s at %s: %s", why, f.doorClock(s.at), detail))
 				default:
-					v.add(t, Breached, fmt.Sprintf("%s at %s: neither rebooked with the centre told nor waited", why, f.local(s.at)))
+					v.add(t, Breached, fmt.Sprintf("%s at %s: neither rebooked with the centre told nor waited", why, f.doorClock(s.at)))
 				}
 			}
 		}
@@ -424,8 +424,8 @@ func judgeRefusals(rule sop.Rule, reasons ...string) judge {
 	}
 }
 
-// judgeWait judges the wait at the door that began at step i of the trip.
-func judgeWait(f *facts, t *trip, i int, limit time.Duration) (string, string) {
+// judgeDoorWait judges the wait at the door that began at step i of the trip.
+func judgeDoorWait(f *facts, t *doorTrip, i int, limit time.Duration) (string, string) {
 	began := t.steps[i].at
 	for _, s := range t.steps[i+1:] {
 		took := s.at.Sub(began)
@@ -442,7 +442,7 @@ func judgeWait(f *facts, t *trip, i int, limit time.Duration) (string, string) {
 			if over {
 				return Breached, fmt.Sprintf("waited %s at the door (limit %s) and the centre was never told", span(took), span(limit))
 			}
-			return Met, fmt.Sprintf("waited %s with the customer's consent (limit %s)", span(took), limitText(limit))
+			return Met, fmt.Sprintf("waited %s with the customer's consent (limit %s)", span(took), doorLimitText(limit))
 		}
 	}
 	if t.over {
@@ -451,7 +451,7 @@ func judgeWait(f *facts, t *trip, i int, limit time.Duration) (string, string) {
 	return NotApplicable, "the engineer is waiting at the door"
 }
 
-func limitText(d time.Duration) string {
+func doorLimitText(d time.Duration) string {
 	if d <= 0 {
 		return "none set"
 	}
@@ -463,44 +463,44 @@ func limitText(d time.Duration) string {
 // after-sales manager visits in person — told at once, and told the
 // rebooked appointment.
 func judgeDoubts(f *facts) (string, string) {
-	var v verdicts
-	ts := f.trips()
+	var v doorVerdicts
+	ts := f.doorTrips()
 	for ti, t := range ts {
 		for _, s := range t.steps {
 			if !s.is(sop.EvEntryRefused) || s.ev.Reason != sop.RefusedDoubtsEngineer {
 				continue
 			}
-			if s.has(sop.KindManagerVisit, sop.R6_7) == nil || !hasNote(s, sop.ToManager, sop.R6_7) {
-				v.add(t, Breached, fmt.Sprintf("refused at %s for doubts, but the after-sales manager was not told", f.local(s.at)))
+			if s.has(sop.KindManagerVisit, sop.R6_7) == nil || !doorNotified(s, sop.ToManager, sop.R6_7) {
+				v.add(t, Breached, fmt.Sprintf("refused at %s for doubts, but the after-sales manager was not told", f.doorClock(s.at)))
 				continue
 			}
 			if s.has(sop.KindCentreNotified, sop.R6_7) == nil {
-				v.add(t, Breached, fmt.Sprintf("refused at %s for doubts, but not handed back to the centre to rebook", f.local(s.at)))
+				v.add(t, Breached, fmt.Sprintf("refused at %s for doubts, but not handed back to the centre to rebook", f.doorClock(s.at)))
 				continue
 			}
 			if ti+1 >= len(ts) {
-				v.add(t, Met, fmt.Sprintf("refused at %s for doubts: ID and supervision number shown; the manager told, the centre rebooks", f.local(s.at)))
+				v.add(t, Met, fmt.Sprintf("refused at %s for doubts: ID and supervision number shown; the manager told, the centre rebooks", f.doorClock(s.at)))
 				continue
 			}
 			next := ts[ti+1]
 			told := slices.ContainsFunc(next.steps, func(s doorStep) bool {
-				return s.has(sop.KindManagerVisit, sop.R6_7) != nil && hasNote(s, sop.ToManager, sop.R6_7)
+				return s.has(sop.KindManagerVisit, sop.R6_7) != nil && doorNotified(s, sop.ToManager, sop.R6_7)
 			})
 			when := "the rebooked appointment"
 			if next.start != nil {
-				when = "the rebooked appointment at " + f.local(*next.start)
+				when = "the rebooked appointment at " + f.doorClock(*next.start)
 			}
 			if !told {
-				v.add(t, Breached, fmt.Sprintf("refused at %s for doubts; %s (%s) was booked without the after-sales manager told to visit in person", f.local(s.at), when, next.name()))
+				v.add(t, Breached, fmt.Sprintf("refused at %s for doubts; %s (%s) was booked without the after-sales manager told to visit in person", f.doorClock(s.at), when, next.name()))
 				continue
 			}
-			v.add(t, Met, fmt.Sprintf("refused at %s for doubts: the manager told at once and of %s (%s)", f.local(s.at), when, next.name()))
+			v.add(t, Met, fmt.Sprintf("refused at %s for doubts: the manager told at once and of %s (%s)", f.doorClock(s.at), when, next.name()))
 		}
 	}
 	return v.result("the customer did not doubt the engineer")
 }
 
 // local writes a time in the service area's zone, to the second.
-func (f *facts) local(t time.Time) string {
+func (f *facts) doorClock(t time.Time) string {
 	return t.In(f.p.Location()).Format("2006-01-02 15:04:05")
 }

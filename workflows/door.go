@@ -33,7 +33,7 @@ func (s *State) checkDoor(ev sop.Event, now time.Time) error {
 		if v.KnockedAt == nil && s.Appointment != nil {
 			if from := s.Appointment.Start.Add(-s.Policy.DoorEarly.Std()); now.Before(from) {
 				return notValid("too early at the door: the appointment is at %s; wait until %s to ring and knock, at most %s early (R6.4)",
-					s.clock(s.Appointment.Start), s.clockSeconds(from), human(s.Policy.DoorEarly.Std()))
+					s.clock(s.Appointment.Start), s.doorClock(from), human(s.Policy.DoorEarly.Std()))
 			}
 		}
 	case sop.EvDoorAnswered:
@@ -58,7 +58,7 @@ func (s *State) checkDoor(ev sop.Event, now time.Time) error {
 			return notValid("the customer did not answer the phone: ask the neighbours, look downstairs and leave a note with the service number (note_left, R6.3)")
 		case !v.Called:
 			return notValid("nobody answers yet: keep knocking every %s; the customer is phoned at %s (R6.3); not_home is what the customer says on the phone",
-				human(s.Policy.KnockInterval.Std()), s.clockSeconds(v.KnockedAt.Add(s.Policy.CallAfter.Std())))
+				human(s.Policy.KnockInterval.Std()), s.doorClock(v.KnockedAt.Add(s.Policy.CallAfter.Std())))
 		default:
 			return notValid("phone the customer first (call_result, R6.3); not_home is what the customer says on the phone")
 		}
@@ -66,8 +66,8 @@ func (s *State) checkDoor(ev sop.Event, now time.Time) error {
 	return nil
 }
 
-// clockSeconds writes a local time to the second (the door's boundaries).
-func (s *State) clockSeconds(t time.Time) string {
+// doorClock writes a local time to the second (the door's boundaries).
+func (s *State) doorClock(t time.Time) string {
 	return t.In(s.Policy.Location()).Format("2006-01-02 15:04:05")
 }
 
@@ -109,4 +109,31 @@ func (s *State) managerWithRebooking(st *step) {
 		"start": s.clock(a.Start), "end": s.clock(a.End), "engineer": a.Engineer,
 		"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone, "address": s.Request.Customer.Address,
 	})
+}
+
+// expectedAtDoor lists the events the door takes now (complete SOP), the
+// likeliest first: every event check accepts at the door is listed.
+func (s *State) expectedAtDoor(add func(sop.EventType, sop.Rule)) {
+	v := s.Visit
+	switch {
+	case v.Waiting != "":
+		rule := sop.R6_8
+		if v.Waiting == sop.RefusedHelperRefuses {
+			rule = sop.R6_6
+		}
+		add(sop.EvDoorAnswered, rule)
+		add(sop.EvEntryRefused, rule)
+		return
+	case v.KnockedAt == nil:
+		add(sop.EvKnocked, sop.R6_2)
+		add(sop.EvEntryRefused, sop.R6_6)
+		return
+	case v.NotePrompted:
+		add(sop.EvNoteLeft, sop.R6_3)
+	case v.Called && !v.CallAnswered:
+		add(sop.EvCallResult, sop.R6_3)
+	}
+	add(sop.EvDoorAnswered, sop.R6_3)
+	add(sop.EvKnocked, sop.R6_3)
+	add(sop.EvEntryRefused, sop.R6_6)
 }

@@ -345,6 +345,8 @@ func (s *State) expected() []expectation {
 		add(sop.EvArrived, sop.R6_4)
 	case sop.StatusAtDoor:
 		switch {
+		case s.Rules >= rulesComplete:
+			s.expectedAtDoor(add) // R6.2–R6.8
 		case v.Waiting != "":
 			add(sop.EvDoorAnswered, sop.R6_3)
 		case v.KnockedAt == nil:

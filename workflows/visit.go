@@ -248,7 +248,7 @@ func (s *State) onArrived(st *step) {
 	if !at.After(start) {
 		e := st.add(sop.KindArrived, sop.R6_4, "arrived %s before the appointment: appearance checked (R6.1); introduce yourself and show the ID badge", human(start.Sub(at).Round(time.Second)))
 		if s.Rules >= rulesComplete && s.Policy.DoorEarly > 0 && start.Sub(at) > s.Policy.DoorEarly.Std() {
-			e.Detail += fmt.Sprintf("; ring and knock from %s, at most %s early (R6.4)", s.clockSeconds(start.Add(-s.Policy.DoorEarly.Std())), human(s.Policy.DoorEarly.Std()))
+			e.Detail += fmt.Sprintf("; ring and knock from %s, at most %s early (R6.4)", s.doorClock(start.Add(-s.Policy.DoorEarly.Std())), human(s.Policy.DoorEarly.Std()))
 		}
 		st.outcome(e, sop.OutOnTime)
 		return
