@@ -31,6 +31,7 @@ type doorStep struct {
 	ev      *sop.Event
 	entries []workflows.Entry
 	notes   []workflows.Notification
+	status  sop.Status // the request's status after the step
 }
 
 func (s doorStep) has(kind sop.Kind, rule sop.Rule) *workflows.Entry {
@@ -49,7 +50,8 @@ type doorTrip struct {
 	n     int
 	start *time.Time // the appointment's start
 	steps []doorStep
-	// over: a later trip began, or the request ended.
+	// over: a later trip began, or the last step left the trip (rebooked,
+	// completed, in the workshop, closed, cancelled).
 	over bool
 }
 
@@ -131,10 +133,15 @@ func (f *facts) doorTrips() []*doorTrip {
 			st := s.Projection.Appointment.Start
 			t.start = &st
 		}
-		t.steps = append(t.steps, doorStep{at: s.At, ev: s.Event, entries: s.Entries, notes: s.Notifications})
+		t.steps = append(t.steps, doorStep{at: s.At, ev: s.Event, entries: s.Entries, notes: s.Notifications, status: s.Projection.Status})
 	}
-	if len(out) > 0 && len(f.steps) > 0 && f.steps[len(f.steps)-1].Projection.Status.Final() {
-		out[len(out)-1].over = true
+	if len(out) > 0 {
+		last := out[len(out)-1]
+		switch last.steps[len(last.steps)-1].status {
+		case sop.StatusScheduled, sop.StatusEnRoute, sop.StatusAtDoor, sop.StatusInService:
+		default:
+			last.over = true
+		}
 	}
 	return out
 }
@@ -374,7 +381,7 @@ func judgeLateness(f *facts) (string, string) {
 		}
 		answers := t.events(sop.EvApologyAnswer)
 		switch {
-		case len(answers) == 0 && t.over, len(answers) == 0 && slices.ContainsFunc(t.steps, func(s doorStep) bool { return s.is(sop.EvCompleted) }):
+		case len(answers) == 0 && t.over:
 			v.add(t, Breached, fmt.Sprintf("late %s (%s or more): no answer to the apology recorded%s", span(late), span(major), notice))
 		case len(answers) == 0:
 			v.add(t, NotApplicable, fmt.Sprintf("late %s (%s or more): the customer's answer to the apology is awaited", span(late), span(major)))
