@@ -363,6 +363,32 @@ func init() {
 				}
 			},
 		},
+		ruleCase{rule: sop.R6_3, want: audit.Met, name: "call_of_trip_2_never_compared_with_the_knock_of_trip_1",
+			evidence: "trip 1: 2 knock prompts every 17 s; door answered 40 s after the first knock; trip 2: 9 knock prompts every 17 s, customer phoned 2 m 33 s after the first knock",
+			run: func(h *wftest.Harness) {
+				// Trip 1 ends unsatisfied inside; trip 2 is not answered.
+				doorArrive(h, doorSlot-10*time.Minute)
+				doorKnock(h, doorSlot, false)
+				doorOpened(h, doorSlot+40*time.Second)
+				h.Eng(doorSlot+50*time.Minute, sop.Event{Type: sop.EvDiagnosed, Cause: "firing defect", Onsite: wftest.Ptr(true)})
+				h.Eng(doorSlot+time.Hour, sop.Event{Type: sop.EvCompleted, QualityRating: wftest.Ptr(2), AttitudeRating: wftest.Ptr(4),
+					Satisfied: wftest.Ptr(false), SignedByCustomer: wftest.Ptr(true), FixCertain: wftest.Ptr(false), Checklist: wftest.Checklist(sop.EvCompleted)})
+				next := wftest.SlotStart.Add(24 * time.Hour)
+				h.CC(doorSlot+2*time.Hour, sop.Event{Type: sop.EvAppointmentRequested, Start: wftest.Ptr(next), End: wftest.Ptr(next.Add(2 * time.Hour))})
+				h.Eng(doorSlot+24*time.Hour-10*time.Minute, sop.Event{Type: sop.EvArrived, Checklist: wftest.Checklist(sop.EvArrived)})
+				doorKnock(h, doorSlot+24*time.Hour, false)
+				h.Eng(doorSlot+24*time.Hour+3*time.Minute, sop.Event{Type: sop.EvCallResult, Answered: wftest.Ptr(false)})
+				h.Eng(doorSlot+24*time.Hour+5*time.Minute, sop.Event{Type: sop.EvNoteLeft})
+				h.Run(32 * time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				call := h.Only(sop.KindCallCustomer)
+				if len(call) != 1 || call[0].Trip != 2 {
+					t.Fatalf("calls %+v", call)
+				}
+				doorWantAt(t, "the call of trip 2", call[0].At, doorTime(doorSlot+24*time.Hour+153*time.Second))
+			},
+		},
 		ruleCase{rule: sop.R6_3, want: audit.Breached, name: "left_as_not_home_before_the_call_old_rules",
 			evidence: "trip 1: left as not at home 1 m after the first knock, before the customer was phoned (due 2 m 33 s after it), no note",
 			run: func(h *wftest.Harness) {
