@@ -386,17 +386,21 @@ func init() {
 		ruleCase{rule: sop.R4_5, want: audit.Met, name: "unreachable_engineer_went_and_left_a_note",
 			run: func(h *wftest.Harness) {
 				bkUnreachableAtTheDoor(h)
-				h.Eng(bkAt(wftest.SlotStart)+7*time.Minute, sop.Event{Type: sop.EvNoteLeft})
+				bkR45 = h.Eng(bkAt(wftest.SlotStart)+7*time.Minute, sop.Event{Type: sop.EvEntryRefused, Reason: sop.RefusedNotHome})
+				h.Eng(bkAt(wftest.SlotStart)+8*time.Minute, sop.Event{Type: sop.EvNoteLeft})
 				h.Run(6 * time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
+				// Leaving without the note is refused now (it was not before issue 10).
+				wftest.MustReject(t, bkR45, workflows.ErrNotValidNow, "note_left")
 				if e := bkOne(t, h, sop.KindNoteLeft, sop.R4_5); e.Trip != 1 {
 					t.Fatalf("note %+v", e)
 				}
 			}},
-		ruleCase{rule: sop.R4_5, want: audit.Breached, name: "nobody_in_and_no_note_left",
+		ruleCase{rule: sop.R4_5, want: audit.Breached, name: "old_rules_nobody_in_and_no_note_left",
 			evidence: "without a note",
 			run: func(h *wftest.Harness) {
+				h.OldRules()
 				bkUnreachableAtTheDoor(h)
 				h.Eng(bkAt(wftest.SlotStart)+7*time.Minute, sop.Event{Type: sop.EvEntryRefused, Reason: sop.RefusedNotHome})
 				h.Run(6 * time.Hour)
@@ -482,6 +486,9 @@ func init() {
 }
 
 var bkR46 struct{ early, call *wftest.Result }
+
+// bkR45 is the R4.5 case's attempt to leave without a note.
+var bkR45 *wftest.Result
 
 // bkView is the live view a case captured.
 var bkView *workflows.View

@@ -47,6 +47,9 @@ func (r report) verdict(rule string) (string, string) {
 func TestAftercareEndToEnd(t *testing.T) {
 	p := sop.DefaultPolicy()
 	p.ConsultationFollowup = sop.D(time.Second)
+	// The engineers knock at once, up to a day before the appointment: the
+	// door may be knocked on up to sop.door_early before it (R6.4).
+	p.DoorEarly = sop.D(48 * time.Hour)
 	env := housecalltest.Start(t, housecalltest.Options{Policy: &p, Engineers: []string{"E-1"}})
 	env.AddEngineer("E-1", "east", 0)
 	tomorrow := time.Now().UTC().Truncate(time.Hour).Add(24 * time.Hour)
@@ -58,7 +61,8 @@ func TestAftercareEndToEnd(t *testing.T) {
 		env.MustEvent("callcentre", id, map[string]any{"type": "triaged", "category": "quality"})
 		env.MustEvent("callcentre", id, map[string]any{"type": "appointment_requested", "start": tomorrow, "end": tomorrow.Add(time.Hour)})
 		env.MustEvent("engineer:E-1", id, map[string]any{"type": "arrived"})
-		env.MustEvent("engineer:E-1", id, map[string]any{"type": "door_answered"})
+		env.MustEvent("engineer:E-1", id, map[string]any{"type": "knocked", "answered": true})
+		env.MustEvent("engineer:E-1", id, map[string]any{"type": "diagnosed", "cause": "loose hose", "onsite": true})
 		v := env.MustEvent("engineer:E-1", id, map[string]any{"type": "completed", "quality_rating": 5, "attitude_rating": 5,
 			"satisfied": true, "signed_by_customer": false, "fix_certain": true})
 		if v["status"] != "closed" {

@@ -160,6 +160,9 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 	}
 	st := s.Status
 	v := s.Visit
+	if ev.Type == sop.EvSuggestion {
+		return s.suggestionCheck(ev)
+	}
 	if st.Final() {
 		switch ev.Type {
 		case sop.EvComplaint:
@@ -229,11 +232,11 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		}
 	case sop.EvKnocked:
 		if st == sop.StatusAtDoor && v.Waiting == "" {
-			return nil
+			return s.checkDoor(ev, now) // R6.4
 		}
 	case sop.EvDoorAnswered, sop.EvEntryRefused:
 		if st == sop.StatusAtDoor {
-			return nil
+			return s.checkDoor(ev, now) // R6.2, R6.3
 		}
 	case sop.EvIncident:
 		if st == sop.StatusAtDoor || st == sop.StatusInService {
@@ -307,6 +310,8 @@ func (s *State) apply(ev sop.Event, now time.Time) *step {
 		s.onReturnHandled(st, ev)
 	case sop.EvGuidanceCall:
 		s.onGuidanceCall(st, ev)
+	case sop.EvSuggestion:
+		s.onSuggestion(st, ev)
 	default:
 		s.applyVisit(st, ev)
 	}
