@@ -57,4 +57,6 @@ const (
 	MsgReturnDecision       Message = "return_decision"       // customer: R3.3
 	MsgGuidanceCallDue      Message = "guidance_call_due"     // centre: R4.6
 	MsgEscalation           Message = "escalation"            // centre: generic "needs a decision"
+	MsgCallbackOverdue      Message = "callback_overdue"      // ext: R2.2, R9.1, R10.2: centre, then manager: a due call-back not made
+	MsgConfirmSatisfaction  Message = "confirm_satisfaction"  // ext: R10.2: centre: call the customer to confirm an unsigned card
 )

@@ -388,7 +388,7 @@ func (s *State) onHQAnswer(st *step, ev sop.Event) {
 
 func (s *State) onConsultation(st *step, ev sop.Event) {
 	if !*ev.Accepted {
-		st.add(sop.KindConsultation, sop.R2_2, "customer did not accept the phone consultation: an on-site visit is planned")
+		st.outcome(st.add(sop.KindConsultation, sop.R2_2, "customer did not accept the phone consultation: an on-site visit is planned"), sop.OutRefused)
 		s.enterScheduling(st)
 		return
 	}
@@ -397,20 +397,24 @@ func (s *State) onConsultation(st *step, ev sop.Event) {
 	s.ConsultedAt = &at
 	s.FollowupWhy = "consultation"
 	due := st.now.Add(s.Policy.ConsultationFollowup.Std())
-	st.add(sop.KindConsultation, sop.R2_2, "phone consultation given: customer guided to correct use; call-back due at %s (%s later)",
-		s.clock(due), human(s.Policy.ConsultationFollowup.Std()))
+	st.outcome(st.add(sop.KindConsultation, sop.R2_2, "phone consultation given: customer guided to correct use; call-back due at %s (%s later)",
+		s.clock(due), human(s.Policy.ConsultationFollowup.Std())), sop.OutAccepted)
+	if s.Rules >= rulesComplete {
+		st.outcome(st.system(sop.KindFollowupPlanned, sop.R2_2, "call-back planned for %s, %s after the consultation", s.clock(due), human(s.Policy.ConsultationFollowup.Std())), sop.OutPlanned)
+	}
 	s.setClock(clkFollowup, due, sop.R2_2, 0)
 }
 
 func (s *State) onFollowupResult(st *step, ev sop.Event) {
 	s.FollowupDue = false
 	s.FollowupWhy = ""
+	escalated := s.callbackMade()
 	if *ev.Resolved {
-		st.add(sop.KindFollowupResult, sop.R2_2, "call-back: problem resolved by the consultation")
+		st.resultOutcome(st.add(sop.KindFollowupResult, sop.R2_2, "call-back: problem resolved by the consultation"), true, escalated)
 		s.close(st, sop.R2_2, "resolved by phone consultation")
 		return
 	}
-	st.add(sop.KindFollowupResult, sop.R2_2, "call-back: problem persists: an on-site visit is planned")
+	st.resultOutcome(st.add(sop.KindFollowupResult, sop.R2_2, "call-back: problem persists: an on-site visit is planned"), false, escalated)
 	s.Consulted = false
 	s.enterScheduling(st)
 }

@@ -112,7 +112,7 @@ func (s *State) reconcileDeadline(cardDue time.Time) time.Time {
 	if !at.After(cardDue) {
 		at = at.AddDate(0, 0, 1)
 	}
-	return at.Add(reconcileGrace)
+	return at.Add(s.reconcileGraceOf())
 }
 
 // awaitReconciliation keeps the request open until its new card has been
@@ -140,6 +140,9 @@ func (s *State) awaitReconciliation() {
 // to the customer to put it right.
 func (s *State) onReconciliation(sig Reconciliation, now time.Time) *step {
 	st := s.newStep(now, sop.Actor{Role: sop.RoleSystem, Subject: fmt.Sprintf("reconciliation#%d", sig.ID)}, nil)
+	if s.seenReconciliation(sig.ID) {
+		return st // delivered again by a retried DeliverReconciliation: applied once (R10.2)
+	}
 	flagged := false
 	for _, v := range sig.Visits {
 		if v.RequestID != s.ID {
@@ -165,6 +168,11 @@ func (s *State) onReconciliation(sig Reconciliation, now time.Time) *step {
 		s.Status = sop.StatusFollowup
 		s.FollowupWhy = "falsification"
 		s.FollowupDue = true
+		if s.Rules >= rulesComplete {
+			e := st.system(sop.KindFollowupDue, sop.R10_2, "call the customer back now to put the suspected falsification right (within %s)", human(s.Policy.CallbackWithin.Std()))
+			st.outcome(e, sop.OutDue)
+			s.callbackFellDue(st, sop.R10_2)
+		}
 	}
 	s.awaitReconciliation()
 	return st

@@ -75,6 +75,9 @@ type State struct {
 	Trips int `json:"trips,omitempty"`
 	// PreviousRunID links a run reopened for a complaint to the run it continues.
 	PreviousRunID string `json:"previous_run_id,omitempty"`
+	// Reconciliations are the ids of the reconciliations applied (R10.2),
+	// each once (rulesComplete).
+	Reconciliations []int64 `json:"reconciliations,omitempty"`
 }
 
 // Visit is the current trip to the customer: travel, door and service.
