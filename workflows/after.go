@@ -29,8 +29,13 @@ func (s *State) callbackFellDue(st *step, rule sop.Rule) {
 	if s.Rules < rulesComplete || s.Policy.CallbackWithin <= 0 {
 		return
 	}
-	s.setClock(clkCallback, st.now.Add(s.Policy.CallbackWithin.Std()), rule, 1)
+	s.setClock(clkCallback, st.now.Add(s.Policy.CallbackWithin.Std()+pastDeadline), rule, 1)
 }
+
+// pastDeadline: an escalation fires one second past its deadline, so that
+// what is done at the deadline's very instant is on time (a timer and an
+// event of the same instant come in no fixed order).
+const pastDeadline = time.Second
 
 // callbackMade ends the call-back's deadline (R2.2, R9.1, R10.2) and says
 // whether it had been escalated already. A request without the deadline
@@ -59,7 +64,7 @@ func (s *State) fireCallback(st *step, c Clock) {
 		st.outcome(e, sop.OutMissed)
 		st.urgent(sop.ToCentre, sop.MsgCallbackOverdue, c.Rule, params)
 		if p.ManagerAfter > 0 {
-			s.setClock(clkCallback, st.now.Add(p.ManagerAfter.Std()), c.Rule, 2)
+			s.setClock(clkCallback, c.At.Add(p.ManagerAfter.Std()), c.Rule, 2)
 		}
 		return
 	}
