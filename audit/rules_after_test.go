@@ -53,6 +53,7 @@ func callbackResult(h *wftest.Harness, at time.Duration, resolved bool) *wftest.
 // visit books a two-hour slot from start (after T0), gets the engineer in
 // at start and completes the visit at done.
 func visit(h *wftest.Harness, start, done time.Duration, satisfied, signed, certain bool) {
+	h.CC(30*time.Second, sop.Event{Type: sop.EvTriaged, Category: sop.CategoryQuality})
 	h.CC(time.Minute, sop.Event{Type: sop.EvAppointmentRequested, Start: wftest.Ptr(wftest.T0.Add(start)), End: wftest.Ptr(wftest.T0.Add(start + 2*time.Hour))})
 	h.Eng(start-40*time.Minute, sop.Event{Type: sop.EvDeparted, Checklist: wftest.Checklist(sop.EvDeparted)})
 	h.Eng(start-5*time.Minute, sop.Event{Type: sop.EvArrived, Checklist: wftest.Checklist(sop.EvArrived)})
@@ -226,4 +227,342 @@ func init() {
 				wantCallbackEscalated(t, h, sop.R2_2, callbackLate+past, managerLate+past)
 			}},
 	)
+}
+
+func followupCall(h *wftest.Harness, at time.Duration, satisfied bool) *wftest.Result {
+	return h.CC(at, sop.Event{Type: sop.EvFollowupCall, Satisfied: wftest.Ptr(satisfied)})
+}
+
+func complaint(h *wftest.Harness, at time.Duration) {
+	h.CC(at, sop.Event{Type: sop.EvComplaint, Text: "nobody called me back about the cracked tiles"})
+}
+
+func complaintAnswered(h *wftest.Harness, at time.Duration) *wftest.Result {
+	return h.CC(at, sop.Event{Type: sop.EvComplaintAnswered, Resolution: "apologised; re-visit booked"})
+}
+
+// reconciliation is the daily run's signal about the request's card of visit 1.
+func reconciliation(id int64, runAt time.Duration, flags ...workflows.Flag) workflows.Reconciliation {
+	return workflows.Reconciliation{ID: id, At: at(runAt), Visits: []workflows.ReconciledVisit{
+		{RequestID: wftest.Request().ID, Visit: 1, Engineer: "E-1", Flags: flags}}}
+}
+
+const complainedAt = time.Hour
+
+func init() {
+	cases(
+		// R9.1 ------------------------------------------------------------
+		ruleCase{rule: sop.R9_1, want: audit.Met, name: "uncertain_fix_followed_up_37h_later_call_at_the_deadline",
+			evidence: "follow-up call 37 h 00 m after visit, made 17 m after it fell due",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				visit(h, dayStart, dayDone, true, true, false)
+				h.Eng(dayDone+time.Hour, sop.Event{Type: sop.EvCardReturned})
+				early := followupCall(h, followupDue-time.Minute, true)
+				ok := followupCall(h, followupDue+17*time.Minute, true)
+				h.Run(followupDue + 2*time.Hour)
+				wftest.MustReject(h.T, early, workflows.ErrNotValidNow, "not before")
+				if v := wftest.MustOK(h.T, ok); v.Status != sop.StatusClosed {
+					h.T.Fatalf("status %s", v.Status)
+				}
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				if p := wantEntryAt(t, h, sop.KindFollowupPlanned, sop.R9_1, dayDone); p.Outcome != sop.OutPlanned {
+					t.Fatalf("plan %+v", p)
+				}
+				if d := wantEntryAt(t, h, sop.KindFollowupDue, sop.R9_1, followupDue); d.Outcome != sop.OutDue {
+					t.Fatalf("due %+v", d)
+				}
+				wantNote(t, h, sop.MsgFollowupCall, sop.ToCentre, followupDue, false)
+				noEscalation(t, h, sop.R9_1)
+			}},
+		ruleCase{rule: sop.R9_1, want: audit.Breached, name: "followup_call_one_minute_past_its_deadline",
+			evidence: "its result came 18 m later (limit 17 m)",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				visit(h, dayStart, dayDone, true, true, false)
+				followupCall(h, followupDue+18*time.Minute, false)
+				h.Run(followupDue + 2*time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantEntryAt(t, h, sop.KindEscalated, sop.R9_1, followupDue+17*time.Minute+past)
+				wantNote(t, h, sop.MsgCallbackOverdue, sop.ToCentre, followupDue+17*time.Minute+past, true)
+				if r := wantEntryAt(t, h, sop.KindFollowupResult, sop.R9_1, followupDue+18*time.Minute); r.Outcome != sop.OutUnresolved {
+					t.Fatalf("result %+v", r)
+				}
+				wantEntryAt(t, h, sop.KindRevisit, sop.R9_1, followupDue+18*time.Minute)
+			}},
+		ruleCase{rule: sop.R9_1, want: audit.Breached, name: "followup_call_never_made_escalated_to_centre_then_manager",
+			evidence: "not made within 17 m",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				visit(h, dayStart, dayDone, true, true, false)
+				h.Run(followupDue + 17*time.Minute + 7*time.Hour + time.Minute)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantCallbackEscalated(t, h, sop.R9_1, followupDue+17*time.Minute+past, followupDue+17*time.Minute+7*time.Hour+past)
+			}},
+
+		// R11.1 -----------------------------------------------------------
+		ruleCase{rule: sop.R11_1, want: audit.Met, name: "complaint_answered_exactly_5h_later",
+			evidence: "complaint #1 answered 5 h 00 m after it was made (limit 5 h 00 m)",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				complaint(h, complainedAt)
+				ok := complaintAnswered(h, complainedAt+5*time.Hour)
+				h.Run(complainedAt + 7*time.Hour)
+				wftest.MustOK(h.T, ok)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				n := wantNote(t, h, sop.MsgComplaintReceived, sop.ToCustomer, complainedAt, false)
+				if n.Recipient != wftest.Request().Customer.Phone || n.Params["due"] != "2026-03-02 15:00" {
+					t.Fatalf("complaint receipt %+v", n)
+				}
+				if len(h.Only(sop.KindComplaintOverdue)) != 0 {
+					t.Fatalf("overdue at the deadline:%s", h.Timeline())
+				}
+				noNote(t, h, sop.MsgComplaintOverdue)
+			}},
+		ruleCase{rule: sop.R11_1, want: audit.Breached, name: "complaint_answered_one_minute_late_manager_told",
+			evidence: "complaint #1 answered 5 h 01 m after it was made, over the 5 h 00 m limit",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				complaint(h, complainedAt)
+				complaintAnswered(h, complainedAt+5*time.Hour+time.Minute)
+				h.Run(complainedAt + 7*time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantEntryAt(t, h, sop.KindComplaintOverdue, sop.R11_1, complainedAt+5*time.Hour+past)
+				n := wantNote(t, h, sop.MsgComplaintOverdue, sop.ToManager, complainedAt+5*time.Hour+past, true)
+				if n.Params["n"] != "1" || n.Rule != sop.R11_1 {
+					t.Fatalf("manager's notice %+v", n)
+				}
+			}},
+		ruleCase{rule: sop.R11_1, want: audit.Breached, name: "complaint_never_answered",
+			evidence: "complaint #1 not answered within 5 h 00 m: escalated to the after-sales manager",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				complaint(h, complainedAt)
+				h.Run(complainedAt + 7*time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantNote(t, h, sop.MsgComplaintOverdue, sop.ToManager, complainedAt+5*time.Hour+past, true)
+			}},
+
+		// R11.2 -----------------------------------------------------------
+		ruleCase{rule: sop.R11_2, want: audit.Met, name: "every_step_recorded_in_order",
+			evidence: "none missing",
+			run: func(h *wftest.Harness) {
+				consulted(h)
+				callbackResult(h, callbackDue+time.Minute, true)
+				h.Run(callbackLate + time.Hour)
+			}},
+		// R11.2 is about the record itself, which the workflow never breaks
+		// on its own (issue 9 was a step lost between the worker and the
+		// database): these cases tamper with a copy of the committed steps
+		// before the auditor judges them.
+		ruleCase{rule: sop.R11_2, want: audit.Breached, name: "a_step_lost_from_the_record",
+			evidence: "step 4 follows step 2: the record has a gap",
+			run: func(h *wftest.Harness) {
+				consulted(h)
+				callbackResult(h, callbackDue+time.Minute, true)
+				h.Tamper = func(cs []workflows.CommitInput) []workflows.CommitInput {
+					return append(cs[:2:2], cs[3:]...)
+				}
+				h.Run(callbackLate + time.Hour)
+			}},
+		ruleCase{rule: sop.R11_2, want: audit.Breached, name: "an_entry_recorded_out_of_time_order",
+			evidence: "has an entry",
+			run: func(h *wftest.Harness) {
+				consulted(h)
+				callbackResult(h, callbackDue+time.Minute, true)
+				h.Tamper = func(cs []workflows.CommitInput) []workflows.CommitInput {
+					last := &cs[len(cs)-1]
+					last.Entries = append([]workflows.Entry(nil), last.Entries...)
+					last.Entries[0].At = cs[0].At
+					return cs
+				}
+				h.Run(callbackLate + time.Hour)
+			}},
+		ruleCase{rule: sop.R11_2, want: audit.Breached, name: "an_entry_without_its_rule",
+			evidence: "names no rule",
+			run: func(h *wftest.Harness) {
+				consulted(h)
+				h.Tamper = func(cs []workflows.CommitInput) []workflows.CommitInput {
+					cs[1].Entries = append([]workflows.Entry(nil), cs[1].Entries...)
+					cs[1].Entries[0].Rule = ""
+					return cs
+				}
+				h.Run(callbackDue)
+			}},
+	)
+}
+
+// The night visits of R10.1, in the service area's time (UTC+8; T0 is
+// 09:00 local): one completed at 23:50, one at 00:10 the next day. A card's
+// day is the service area's: a UTC computation moves the 23:50 card's due
+// time to 07:59:59 the next morning and the 00:10 card's to 07:59:59 the
+// evening before.
+const (
+	lateStart  = 14 * time.Hour                                 // 23:00 local
+	lateDone   = 14*time.Hour + 50*time.Minute                  // 23:50 local
+	lateDue    = 14*time.Hour + 59*time.Minute + 59*time.Second // 23:59:59 local
+	nightStart = 14*time.Hour + 30*time.Minute                  // 23:30 local
+	nightDone  = 15*time.Hour + 10*time.Minute                  // 00:10 local, 3 March
+	nightDue   = 38*time.Hour + 59*time.Minute + 59*time.Second // 23:59:59 local, 3 March
+)
+
+func cardReturned(h *wftest.Harness, at time.Duration) *wftest.Result {
+	return h.Eng(at, sop.Event{Type: sop.EvCardReturned})
+}
+
+// wantCardClock asserts the live view's R10.1 clock: once the card's day
+// (service area) has passed.
+func wantCardClock(t *testing.T, v *workflows.View, due time.Duration) {
+	t.Helper()
+	for _, p := range v.Pending {
+		if p.Clock == "card_due" {
+			if p.At == nil || !p.At.Equal(at(due+past)) || p.Rule != sop.R10_1 {
+				t.Fatalf("card clock %+v, want at +%s", p, due+past)
+			}
+			return
+		}
+	}
+	t.Fatalf("no card clock in %+v", v.Pending)
+}
+
+func init() {
+	var view *workflows.View
+	cases(
+		// R10.1 -----------------------------------------------------------
+		ruleCase{rule: sop.R10_1, want: audit.Met, name: "completed_23_50_local_card_back_at_23_59_59",
+			evidence: "due by 2026-03-02 23:59:59: returned 2026-03-02 23:59:59",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				visit(h, lateStart, lateDone, true, true, true)
+				view = h.ViewAt(lateDone + time.Minute)
+				cardReturned(h, lateDue)
+				h.Run(lateDue + 2*time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantCardClock(t, view, lateDue)
+				if r := wantEntryAt(t, h, sop.KindCardReturned, sop.R10_1, lateDue); r.Outcome != sop.OutOnTime {
+					t.Fatalf("card %+v", r)
+				}
+				if len(h.Only(sop.KindCardOverdue)) > 0 {
+					t.Fatalf("overdue:%s", h.Timeline())
+				}
+			}},
+		ruleCase{rule: sop.R10_1, want: audit.Breached, name: "completed_23_50_local_card_back_one_second_past_midnight",
+			evidence: "returned late, 2026-03-03 00:00:00",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				visit(h, lateStart, lateDone, true, true, true)
+				cardReturned(h, lateDue+past)
+				h.Run(lateDue + 2*time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				if o := wantEntryAt(t, h, sop.KindCardOverdue, sop.R10_1, lateDue+past); o.Outcome != sop.OutMissed {
+					t.Fatalf("overdue %+v", o)
+				}
+				n := wantNote(t, h, sop.MsgCardOverdue, sop.ToCentre, lateDue+past, false)
+				if n.Params["visit"] != "1" || n.Params["engineer"] != "E-1" {
+					t.Fatalf("card notice %+v", n)
+				}
+				if r := wantEntryAt(t, h, sop.KindCardReturned, sop.R10_1, lateDue+past); r.Outcome != sop.OutLate {
+					t.Fatalf("card %+v", r)
+				}
+			}},
+		ruleCase{rule: sop.R10_1, want: audit.Met, name: "completed_00_10_local_card_back_that_evening",
+			evidence: "completed 2026-03-03 00:10:00, due by 2026-03-03 23:59:59: returned 2026-03-03 20:00:00",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				visit(h, nightStart, nightDone, true, true, true)
+				view = h.ViewAt(nightDone + time.Minute)
+				cardReturned(h, 35*time.Hour) // 20:00 local, 3 March
+				h.Run(nightDue + 2*time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantCardClock(t, view, nightDue)
+				if len(h.Only(sop.KindCardOverdue)) > 0 {
+					t.Fatalf("overdue:%s", h.Timeline())
+				}
+			}},
+		ruleCase{rule: sop.R10_1, want: audit.Breached, name: "completed_00_10_local_card_not_back_by_midnight",
+			evidence: "not returned that day (centre told 2026-03-04 00:00:00)",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				visit(h, nightStart, nightDone, true, true, true)
+				h.Run(nightDue + 2*time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantEntryAt(t, h, sop.KindCardOverdue, sop.R10_1, nightDue+past)
+				wantNote(t, h, sop.MsgCardOverdue, sop.ToCentre, nightDue+past, false)
+			}},
+
+		// R10.2 -----------------------------------------------------------
+		ruleCase{rule: sop.R10_2, want: audit.Met, name: "consistent_card_reconciled_once_though_delivered_twice",
+			evidence: "1 card(s) reconciled",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				visit(h, dayStart, dayDone, true, true, true)
+				cardReturned(h, dayDone+time.Hour)
+				// A retried DeliverReconciliation signals the same run again
+				// (before the first is applied: the request is still open).
+				h.Signal(reconcileRun, workflows.SignalReconciliation, reconciliation(7, reconcileRun))
+				h.Signal(reconcileRun, workflows.SignalReconciliation, reconciliation(7, reconcileRun))
+				h.Run(reconcileRun + 3*time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantEntryAt(t, h, sop.KindReconciled, sop.R10_2, reconcileRun)
+				noNote(t, h, sop.MsgFalsification)
+			}},
+		ruleCase{rule: sop.R10_2, want: audit.Breached, name: "card_not_returned_flagged_and_callback_never_made",
+			evidence: "suspected falsification: visit 1 (E-1): service card not returned",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				visit(h, dayStart, dayDone, true, true, true)
+				h.Signal(reconcileRun, workflows.SignalReconciliation, reconciliation(8, reconcileRun,
+					workflows.Flag{Reason: workflows.FlagCardNotReturned, Detail: "service card not returned by the end of the visit day (2026-03-02): suspected falsification"}))
+				h.Signal(reconcileRun+time.Minute, workflows.SignalReconciliation, reconciliation(8, reconcileRun,
+					workflows.Flag{Reason: workflows.FlagCardNotReturned, Detail: "service card not returned by the end of the visit day (2026-03-02): suspected falsification"}))
+				h.Run(reconcileRun + 17*time.Minute + 7*time.Hour + time.Minute)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantEntryAt(t, h, sop.KindSuspectedFalsified, sop.R10_2, reconcileRun)
+				n := wantNote(t, h, sop.MsgFalsification, sop.ToCentre, reconcileRun, true)
+				if n.Params["phone"] != wftest.Request().Customer.Phone || n.Params["visit"] != "1" {
+					t.Fatalf("falsification notice %+v", n)
+				}
+				wantEntryAt(t, h, sop.KindFollowupDue, sop.R10_2, reconcileRun)
+				wantCallbackEscalated(t, h, sop.R10_2, reconcileRun+17*time.Minute+past, reconcileRun+17*time.Minute+7*time.Hour+past)
+			}},
+		ruleCase{rule: sop.R10_2, want: audit.Breached, name: "reconciliation_never_came_escalated_23m_after_the_run",
+			evidence: "not reconciled by 2026-03-03 18:23",
+			run: func(h *wftest.Harness) {
+				h.Policy = afterPolicy()
+				visit(h, dayStart, dayDone, true, true, true)
+				cardReturned(h, dayDone+time.Hour)
+				h.Run(reconcileRun + 3*time.Hour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantEntryAt(t, h, sop.KindEscalated, sop.R10_2, reconcileRun+23*time.Minute)
+			}},
+	)
+}
+
+// R10.2: a request begun before issue 10 keeps its behaviour: the same
+// reconciliation delivered twice is recorded twice (the duplicates the
+// deduplication of rulesComplete removes).
+func TestR10_2_OldRequestsRecordARepeatedReconciliationTwice(t *testing.T) {
+	h := wftest.New(t)
+	h.OldRules()
+	visit(h, dayStart, dayDone, true, true, true)
+	cardReturned(h, dayDone+time.Hour)
+	h.Signal(reconcileRun, workflows.SignalReconciliation, reconciliation(7, reconcileRun))
+	h.Signal(reconcileRun, workflows.SignalReconciliation, reconciliation(7, reconcileRun))
+	h.Run(reconcileRun + 3*time.Hour)
+	if n := len(h.Only(sop.KindReconciled)); n != 2 {
+		t.Fatalf("%d reconciled entries:%s", n, h.Timeline())
+	}
 }

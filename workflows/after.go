@@ -111,3 +111,15 @@ func (s *State) seenReconciliation(id int64) bool {
 	s.Reconciliations = append(s.Reconciliations, id)
 	return false
 }
+
+// setCardClock starts the R10.1 clock of the card due by due (the last
+// second of the visit's day in the service area): for requests begun with
+// rulesComplete it fires once that second has passed, at midnight, so a
+// card returned at 23:59:59 is on time.
+func (s *State) setCardClock(due time.Time) {
+	at := due
+	if s.Rules >= rulesComplete {
+		at = due.Add(pastDeadline)
+	}
+	s.setClock(clkCard, at, sop.R10_1, s.Visits)
+}

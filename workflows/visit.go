@@ -215,9 +215,9 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 		s.clearClock(clkCard, c.Visit)
 		st.card = &CardReturn{Visit: c.Visit, At: at}
 		if st.now.After(c.Due) {
-			st.add(sop.KindCardReturned, sop.R10_1, "service task card of visit %d returned late (due by %s)", c.Visit, s.clock(c.Due))
+			st.outcome(st.add(sop.KindCardReturned, sop.R10_1, "service task card of visit %d returned late (due by %s)", c.Visit, s.clock(c.Due)), sop.OutLate)
 		} else {
-			st.add(sop.KindCardReturned, sop.R10_1, "service task card of visit %d returned on the day of the visit", c.Visit)
+			st.outcome(st.add(sop.KindCardReturned, sop.R10_1, "service task card of visit %d returned on the day of the visit", c.Visit), sop.OutOnTime)
 		}
 	}
 }
@@ -373,7 +373,7 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 	// R10.1: the card goes back to the information officer the same day.
 	due := sop.CardDue(st.now, s.Policy.Location())
 	s.Cards = append(s.Cards, Card{Visit: s.Visits, Engineer: s.Engineer, Due: due, Satisfied: satisfied, Signed: signed})
-	s.setClock(clkCard, due, sop.R10_1, s.Visits)
+	s.setCardClock(due)
 	s.awaitReconciliation()
 
 	st.finish = s.Appointment.ID
@@ -547,7 +547,7 @@ func (s *State) fire(c Clock, now time.Time) *step {
 				s.Cards[i].Overdue = true
 			}
 		}
-		st.system(sop.KindCardOverdue, sop.R10_1, "service task card of visit %d not returned on the day of the visit", c.N)
+		st.outcome(st.system(sop.KindCardOverdue, sop.R10_1, "service task card of visit %d not returned on the day of the visit", c.N), sop.OutMissed)
 		st.notify(sop.ToCentre, sop.MsgCardOverdue, sop.R10_1, map[string]string{"visit": fmt.Sprint(c.N), "engineer": s.Engineer})
 	case clkReconcileWait:
 		for i := range s.Cards {
