@@ -566,3 +566,110 @@ func TestR10_2_OldRequestsRecordARepeatedReconciliationTwice(t *testing.T) {
 		t.Fatalf("%d reconciled entries:%s", n, h.Timeline())
 	}
 }
+
+func confirmation(h *wftest.Harness, at time.Duration, visit int, satisfied bool) *wftest.Result {
+	return h.CC(at, sop.Event{Type: sop.EvSatisfactionConfirmed, Visit: wftest.Ptr(visit), Satisfied: wftest.Ptr(satisfied)})
+}
+
+// unsignedCard: a satisfied visit the customer did not sign (R8.2), its
+// card back that day; the reconciliation finds it unsigned and unconfirmed.
+func unsignedCard(h *wftest.Harness) {
+	h.Policy = afterPolicy()
+	visit(h, dayStart, dayDone, true, false, true)
+	cardReturned(h, dayDone+time.Hour)
+	sig := reconciliation(9, reconcileRun)
+	sig.Visits[0].Confirm = true
+	h.Signal(reconcileRun, workflows.SignalReconciliation, sig)
+}
+
+func wantConfirmationAsked(t *testing.T, h *wftest.Harness) {
+	t.Helper()
+	if e := wantEntryAt(t, h, sop.KindReconciled, sop.R10_2, reconcileRun); e.Outcome != sop.OutUnconfirmed {
+		t.Fatalf("reconciled %+v", e)
+	}
+	n := wantNote(t, h, sop.MsgConfirmSatisfaction, sop.ToCentre, reconcileRun, false)
+	if n.Params["phone"] != wftest.Request().Customer.Phone || n.Params["visit"] != "1" || n.Rule != sop.R10_2 {
+		t.Fatalf("confirmation request %+v", n)
+	}
+}
+
+func init() {
+	var view *workflows.View
+	cases(
+		ruleCase{rule: sop.R10_2, want: audit.Met, name: "unsigned_card_is_not_falsification_customer_confirms_at_the_deadline",
+			evidence: "1 unsigned card(s) confirmed by the customer",
+			run: func(h *wftest.Harness) {
+				unsignedCard(h)
+				view = h.ViewAt(reconcileRun + time.Minute)
+				wrong := confirmation(h, reconcileRun+2*time.Minute, 2, true)
+				ok := confirmation(h, reconcileRun+17*time.Minute, 1, true)
+				h.Run(reconcileRun + 3*time.Hour)
+				wftest.MustReject(h.T, wrong, workflows.ErrNotValidNow, "no completed visit 2 to confirm (R10.2)")
+				wftest.MustOK(h.T, ok)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantConfirmationAsked(t, h)
+				found := false
+				for _, p := range view.Pending {
+					found = found || p.Event == sop.EvSatisfactionConfirmed && p.Rule == sop.R10_2
+				}
+				if !found {
+					t.Fatalf("pending %+v does not list satisfaction_confirmed", view.Pending)
+				}
+				if e := wantEntryAt(t, h, sop.KindSatisfactionConfirmed, sop.R10_2, reconcileRun+17*time.Minute); e.Outcome != sop.OutConfirmed {
+					t.Fatalf("confirmation %+v", e)
+				}
+				noNote(t, h, sop.MsgFalsification)
+				noEscalation(t, h, sop.R10_2)
+				if n := h.Only(sop.KindSuspectedFalsified); len(n) > 0 {
+					t.Fatalf("flagged %+v", n)
+				}
+			}},
+		ruleCase{rule: sop.R10_2, want: audit.Breached, name: "customer_contradicts_the_cards_satisfied",
+			evidence: "contradicts the card's",
+			run: func(h *wftest.Harness) {
+				unsignedCard(h)
+				confirmation(h, reconcileRun+10*time.Minute, 1, false)
+				again := confirmation(h, reconcileRun+11*time.Minute, 1, true)
+				h.Run(reconcileRun + 3*time.Hour)
+				wftest.MustReject(h.T, again, workflows.ErrNotValidNow, "confirmed by the customer already (R10.2)")
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantConfirmationAsked(t, h)
+				if e := wantEntryAt(t, h, sop.KindSatisfactionConfirmed, sop.R10_2, reconcileRun+10*time.Minute); e.Outcome != sop.OutRefused {
+					t.Fatalf("confirmation %+v", e)
+				}
+				wantEntryAt(t, h, sop.KindSuspectedFalsified, sop.R10_2, reconcileRun+10*time.Minute)
+				wantNote(t, h, sop.MsgFalsification, sop.ToCentre, reconcileRun+10*time.Minute, true)
+				wantEntryAt(t, h, sop.KindFollowupDue, sop.R10_2, reconcileRun+10*time.Minute)
+			}},
+		ruleCase{rule: sop.R10_2, want: audit.Breached, name: "confirmation_call_never_made_escalated",
+			evidence: "call asking the customer to confirm an unsigned card not made within 17m",
+			run: func(h *wftest.Harness) {
+				unsignedCard(h)
+				h.Run(reconcileRun + 17*time.Minute + 7*time.Hour + time.Minute)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				wantCallbackEscalated(t, h, sop.R10_2, reconcileRun+17*time.Minute+past, reconcileRun+17*time.Minute+7*time.Hour+past)
+			}},
+	)
+}
+
+// R10.2: a request begun before issue 10 keeps its behaviour: an unsigned
+// "satisfied" the reconciliation asks to confirm is flagged as it was then,
+// and it does not take satisfaction_confirmed.
+func TestR10_2_OldRequestsFlagAnUnsignedCard(t *testing.T) {
+	h := wftest.New(t)
+	h.OldRules()
+	visit(h, dayStart, dayDone, true, false, true)
+	cardReturned(h, dayDone+time.Hour)
+	sig := reconciliation(9, reconcileRun)
+	sig.Visits[0].Confirm = true
+	h.Signal(reconcileRun, workflows.SignalReconciliation, sig)
+	r := confirmation(h, reconcileRun+time.Minute, 1, true)
+	h.Run(reconcileRun + 3*time.Hour)
+	if n := h.Only(sop.KindSuspectedFalsified); len(n) != 1 {
+		t.Fatalf("flags %+v", n)
+	}
+	wftest.MustReject(t, r, workflows.ErrNotValidNow, "satisfaction_confirmed")
+}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -17,19 +18,27 @@ import (
 // sop.manager_after later, the after-sales manager (N = 2).
 const clkCallback = "callback_overdue"
 
+// clkConfirm is the deadline of the call that asks a customer to confirm a
+// card they did not sign (R10.2), escalated as clkCallback is.
+const clkConfirm = "confirmation_overdue"
+
 func init() {
-	// After every clock of the same instant: a call-back made at its
-	// deadline's very instant is applied before the escalation fires.
+	// After the clocks of issue 9 at the same instant.
 	clockOrder[clkCallback] = 20
+	clockOrder[clkConfirm] = 21
 }
 
 // callbackFellDue starts the deadline of a call-back that has just fallen
 // due (requests begun with rulesComplete; older ones wait without end).
 func (s *State) callbackFellDue(st *step, rule sop.Rule) {
+	s.startCallbackClock(st, clkCallback, rule)
+}
+
+func (s *State) startCallbackClock(st *step, name string, rule sop.Rule) {
 	if s.Rules < rulesComplete || s.Policy.CallbackWithin <= 0 {
 		return
 	}
-	s.setClock(clkCallback, st.now.Add(s.Policy.CallbackWithin.Std()+pastDeadline), rule, 1)
+	s.setClock(name, st.now.Add(s.Policy.CallbackWithin.Std()+pastDeadline), rule, 1)
 }
 
 // pastDeadline: an escalation fires one second past its deadline, so that
@@ -54,6 +63,9 @@ func (s *State) fireCallback(st *step, c Clock) {
 		sop.R9_1:  "follow-up call after an uncertain fix",
 		sop.R10_2: "call-back to put a suspected falsification right",
 	}[c.Rule]
+	if c.Name == clkConfirm {
+		what = "call asking the customer to confirm an unsigned card"
+	}
 	if what == "" {
 		what = "call-back"
 	}
@@ -64,7 +76,7 @@ func (s *State) fireCallback(st *step, c Clock) {
 		st.outcome(e, sop.OutMissed)
 		st.urgent(sop.ToCentre, sop.MsgCallbackOverdue, c.Rule, params)
 		if p.ManagerAfter > 0 {
-			s.setClock(clkCallback, c.At.Add(p.ManagerAfter.Std()), c.Rule, 2)
+			s.setClock(c.Name, c.At.Add(p.ManagerAfter.Std()), c.Rule, 2)
 		}
 		return
 	}
@@ -122,4 +134,108 @@ func (s *State) setCardClock(due time.Time) {
 		at = due.Add(pastDeadline)
 	}
 	s.setClock(clkCard, at, sop.R10_1, s.Visits)
+}
+
+// falsificationCallback opens the call-back that puts a suspected
+// falsification right (R10.2) on a closed request; for requests begun with
+// rulesComplete it falls due now, with its deadline.
+func (s *State) falsificationCallback(st *step) {
+	if s.Status != sop.StatusClosed {
+		return
+	}
+	s.Status = sop.StatusFollowup
+	s.FollowupWhy = "falsification"
+	s.FollowupDue = true
+	if s.Rules >= rulesComplete {
+		e := st.system(sop.KindFollowupDue, sop.R10_2, "call the customer back now to put the suspected falsification right (within %s)", human(s.Policy.CallbackWithin.Std()))
+		st.outcome(e, sop.OutDue)
+		s.callbackFellDue(st, sop.R10_2)
+	}
+}
+
+// askConfirmation: the card says satisfied but the customer did not sign
+// it (R8.2, never forced). That is not falsification by itself (R10.2):
+// the centre calls the customer to confirm, within sop.callback_within.
+func (s *State) askConfirmation(st *step, v ReconciledVisit, at time.Time) {
+	c := s.card(v.Visit)
+	if c == nil || c.Confirmed != nil {
+		return
+	}
+	c.ConfirmAsked = true
+	e := st.add(sop.KindReconciled, sop.R10_2, "card of visit %d reconciled on %s: marked satisfied, not signed by the customer (R8.2): not falsification by itself; the centre asks the customer to confirm", v.Visit, s.clock(at))
+	st.outcome(e, sop.OutUnconfirmed)
+	st.notify(sop.ToCentre, sop.MsgConfirmSatisfaction, sop.R10_2, map[string]string{"visit": fmt.Sprint(v.Visit), "engineer": v.Engineer,
+		"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone})
+	s.startCallbackClock(st, clkConfirm, sop.R10_2)
+}
+
+func (s *State) card(visit int) *Card {
+	for i := range s.Cards {
+		if s.Cards[i].Visit == visit {
+			return &s.Cards[i]
+		}
+	}
+	return nil
+}
+
+// unconfirmedCard is the first card of a request begun with rulesComplete
+// that the customer has not confirmed yet (R10.2): the customer may confirm
+// any visit, by the centre's call or the customer link.
+func (s *State) unconfirmedCard() *Card {
+	if s.Rules < rulesComplete {
+		return nil
+	}
+	for i := range s.Cards {
+		if s.Cards[i].Confirmed == nil {
+			return &s.Cards[i]
+		}
+	}
+	return nil
+}
+
+// confirmationCheck admits the customer's confirmation of a visit whose
+// card exists and is not confirmed yet (R10.2).
+func (s *State) confirmationCheck(ev sop.Event) error {
+	if s.Rules < rulesComplete {
+		return notValid("request %s began before satisfaction_confirmed existed (R10.2); it waits for: %s", s.ID, s.describeWaits())
+	}
+	c := s.card(*ev.Visit)
+	switch {
+	case c == nil:
+		return notValid("request %s has no completed visit %d to confirm (R10.2)", s.ID, *ev.Visit)
+	case c.Confirmed != nil:
+		return notValid("visit %d was confirmed by the customer already (R10.2)", *ev.Visit)
+	}
+	return nil
+}
+
+// onConfirmation records the customer's own confirmation of a visit
+// (R10.2). Where it contradicts a card marked satisfied, that "satisfied"
+// is one the customer did not give: suspected falsification, and the
+// customer is called back to put it right.
+func (s *State) onConfirmation(st *step, ev sop.Event) {
+	c := s.card(*ev.Visit)
+	sat := *ev.Satisfied
+	c.Confirmed = &sat
+	st.confirm = &Confirmation{Visit: c.Visit, Satisfied: sat, At: st.now}
+	escalated := false
+	if c.ConfirmAsked {
+		cl, ok := s.clockNamed(clkConfirm)
+		escalated = ok && cl.N > 1
+		s.clearClock(clkConfirm, -1)
+	}
+	late := yesNo(escalated, "; confirmed only after the escalation", "")
+	if c.Satisfied && !sat {
+		e := st.add(sop.KindSatisfactionConfirmed, sop.R10_2, "customer says visit %d did not satisfy them, but the card says satisfied%s", c.Visit, late)
+		st.outcome(e, sop.OutRefused)
+		why := "the customer's own confirmation contradicts the card's \"satisfied\": suspected falsification"
+		st.add(sop.KindSuspectedFalsified, sop.R10_2, "visit %d (%s): %s; the customer is called back to put it right", c.Visit, c.Engineer, why)
+		st.urgent(sop.ToCentre, sop.MsgFalsification, sop.R10_2, map[string]string{"visit": fmt.Sprint(c.Visit), "engineer": c.Engineer, "why": why,
+			"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone})
+		s.falsificationCallback(st)
+		return
+	}
+	e := st.add(sop.KindSatisfactionConfirmed, sop.R10_2, "customer confirms visit %d: %s (the card says %s)%s", c.Visit,
+		yesNo(sat, "satisfied", "not satisfied"), yesNo(c.Satisfied, "satisfied", "not satisfied"), late)
+	st.outcome(e, sop.OutConfirmed)
 }

@@ -157,6 +157,8 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		switch ev.Type {
 		case sop.EvComplaint:
 			return nil
+		case sop.EvSatisfactionConfirmed: // R10.2: the customer may confirm after the close
+			return s.confirmationCheck(ev)
 		case sop.EvComplaintAnswered, sop.EvCardReturned:
 			if s.expects(ev.Type) {
 				return nil
@@ -248,6 +250,8 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		}
 	case sop.EvGuidanceCall:
 		return s.guidanceCheck(ev, now)
+	case sop.EvSatisfactionConfirmed:
+		return s.confirmationCheck(ev)
 	case sop.EvFollowupResult, sop.EvFollowupCall:
 		// R2.2, R9.1: the call-back happens when it falls due, not before.
 		if c, ok := s.clockNamed(clkFollowup); ok && !s.FollowupDue {
@@ -296,6 +300,8 @@ func (s *State) apply(ev sop.Event, now time.Time) *step {
 		s.onReturnHandled(st, ev)
 	case sop.EvGuidanceCall:
 		s.onGuidanceCall(st, ev)
+	case sop.EvSatisfactionConfirmed:
+		s.onConfirmation(st, ev)
 	default:
 		s.applyVisit(st, ev)
 	}

@@ -140,6 +140,16 @@ type CommitInput struct {
 	ServiceRecord *ServiceVisitRecord `json:"service_record,omitempty"`
 	// CardReturned marks the service task card of a visit as returned (R10.1).
 	CardReturned *CardReturn `json:"card_returned,omitempty"`
+	// Confirmation is the customer's own confirmation of a visit, which the
+	// daily reconciliation reads (R10.2).
+	Confirmation *Confirmation `json:"confirmation,omitempty"`
+}
+
+// Confirmation is what the customer said of a visit (R10.2).
+type Confirmation struct {
+	Visit     int       `json:"visit"`
+	Satisfied bool      `json:"satisfied"`
+	At        time.Time `json:"at"`
 }
 
 // CardReturn says a visit's card came back, and when.

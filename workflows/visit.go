@@ -567,7 +567,7 @@ func (s *State) fire(c Clock, now time.Time) *step {
 	case clkGuidanceDeadline:
 		st.system(sop.KindEscalated, sop.R4_6, "installation time %s reached without the call-back: escalated to the after-sales manager", s.clock(s.Request.Guidance.InstallationAt))
 		st.urgent(sop.ToManager, sop.MsgEscalation, sop.R4_6, map[string]string{"what": "technical guidance call-back missed"})
-	case clkCallback:
+	case clkCallback, clkConfirm:
 		s.fireCallback(st, c)
 	case clkComplaint:
 		for i := range s.Complaints {
