@@ -537,16 +537,32 @@ func init() {
 				wantEntryAt(t, h, sop.KindFollowupDue, sop.R10_2, reconcileRun)
 				wantCallbackEscalated(t, h, sop.R10_2, reconcileRun+17*time.Minute+past, reconcileRun+17*time.Minute+7*time.Hour+past)
 			}},
-		ruleCase{rule: sop.R10_2, want: audit.Breached, name: "reconciliation_never_came_escalated_23m_after_the_run",
-			evidence: "not reconciled by 2026-03-03 18:23",
+		// reconcile_at 19:10 (not the default 18:00): the run after the
+		// visit's day is 19:10 the next day; reconcile_grace 23m later the
+		// request says it never came.
+		ruleCase{rule: sop.R10_2, want: audit.Breached, name: "reconciliation_at_19_10_never_came_escalated_23m_later",
+			evidence: "not reconciled by 2026-03-03 19:33",
 			run: func(h *wftest.Harness) {
 				h.Policy = afterPolicy()
+				h.Policy.ReconcileAt = "19:10"
 				visit(h, dayStart, dayDone, true, true, true)
 				cardReturned(h, dayDone+time.Hour)
+				view = h.ViewAt(dayDone + 2*time.Hour)
 				h.Run(reconcileRun + 3*time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				wantEntryAt(t, h, sop.KindEscalated, sop.R10_2, reconcileRun+23*time.Minute)
+				wantEntryAt(t, h, sop.KindEscalated, sop.R10_2, reconcileRun+70*time.Minute+23*time.Minute)
+				n := wantNote(t, h, sop.MsgEscalation, sop.ToCentre, reconcileRun+93*time.Minute, true)
+				if n.Rule != sop.R10_2 {
+					t.Fatalf("notice %+v", n)
+				}
+				found := false
+				for _, p := range view.Pending {
+					found = found || p.Clock == "reconcile_wait" && p.At != nil && p.At.Equal(at(reconcileRun+93*time.Minute))
+				}
+				if !found {
+					t.Fatalf("pending %+v", view.Pending)
+				}
 			}},
 	)
 }

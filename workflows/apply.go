@@ -476,10 +476,11 @@ func (s *State) close(st *step, rule sop.Rule, why string) {
 }
 
 // keepOnlyAfterCareClocks drops every clock but those that outlive the
-// service: cards (R10.1), their reconciliation (R10.2) and complaints (R11.1).
+// service: cards (R10.1), their reconciliation and the customer's confirmation
+// (R10.2) and complaints (R11.1).
 func (s *State) keepOnlyAfterCareClocks() {
 	s.Clocks = slices.DeleteFunc(s.Clocks, func(c Clock) bool {
-		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait
+		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait && c.Name != clkConfirm
 	})
 	s.HQ = nil
 	s.FollowupDue = false
