@@ -59,4 +59,6 @@ const (
 	MsgGuidanceCallDue      Message = "guidance_call_due"     // centre: R4.6
 	MsgEscalation           Message = "escalation"            // centre: generic "needs a decision"
 	MsgSuggestion           Message = "suggestion"            // production: R12.9 a customer's suggestion on a model
+	MsgCallbackOverdue      Message = "callback_overdue"      // ext: R2.2, R9.1, R10.2: centre, then manager: a due call-back not made
+	MsgConfirmSatisfaction  Message = "confirm_satisfaction"  // ext: R10.2: centre: call the customer to confirm an unsigned card
 )
