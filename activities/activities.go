@@ -106,7 +106,13 @@ func (a *Activities) ReconcileCards(ctx context.Context, in workflows.ReconcileC
 
 // DeliverReconciliation tells every request whose cards were reconciled
 // (signal "reconciliation"); a request whose workflow has ended gets its
-// call-back through the outbox directly, so no flag is lost (R10.2).
+// call-back (or its request for a confirmation) through the outbox
+// directly, so no flag is lost (R10.2).
+//
+// The loop heartbeats the index of the next request to tell: an attempt
+// retried after a partial failure resumes there instead of signalling the
+// requests before it again. (Requests begun with the complete SOP also
+// apply a reconciliation id once, should a heartbeat be lost.)
 func (a *Activities) DeliverReconciliation(ctx context.Context, res workflows.ReconcileResult) error {
 	byRequest := map[string][]workflows.ReconciledVisit{}
 	var order []string
@@ -116,28 +122,55 @@ func (a *Activities) DeliverReconciliation(ctx context.Context, res workflows.Re
 		}
 		byRequest[v.RequestID] = append(byRequest[v.RequestID], v)
 	}
-	for _, id := range order {
-		visits := byRequest[id]
-		err := a.Temporal.SignalWorkflow(ctx, id, "", workflows.SignalReconciliation, workflows.Reconciliation{ID: res.ID, At: res.At, Visits: visits})
-		var nf *serviceerror.NotFound
-		switch {
-		case err == nil:
-			continue
-		case errors.As(err, &nf):
-			idx := 0
-			for _, v := range visits {
-				for _, f := range v.Flags {
-					if err := a.Store.NotifyCentreOutsideAStep(ctx, id, -res.ID, idx, sop.MsgFalsification, sop.R10_2, map[string]string{
-						"request": id, "visit": fmt.Sprint(v.Visit), "engineer": v.Engineer, "why": f.Detail}); err != nil {
-						return err
-					}
-					idx++
-				}
-			}
-			a.logger(ctx, id).Warn("reconciliation for an ended request: centre told through the outbox", zap.Int64("reconciliation", res.ID))
-		default:
-			return fmt.Errorf("signal %s: %w", id, err)
+	next := 0
+	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &next); err != nil {
+			next = 0
+		}
+		if next > 0 {
+			a.logger(ctx, "").Info("reconciliation delivery resumed", zap.Int64("reconciliation", res.ID), zap.Int("from", next), zap.Int("requests", len(order)))
+		}
+	}
+	for i := next; i < len(order); i++ {
+		id := order[i]
+		if err := a.deliver(ctx, res, id, byRequest[id]); err != nil {
+			return err
+		}
+		if activity.IsActivity(ctx) {
+			activity.RecordHeartbeat(ctx, i+1)
 		}
 	}
 	return nil
+}
+
+// deliver tells one request what the reconciliation found of its cards.
+func (a *Activities) deliver(ctx context.Context, res workflows.ReconcileResult, id string, visits []workflows.ReconciledVisit) error {
+	err := a.Temporal.SignalWorkflow(ctx, id, "", workflows.SignalReconciliation, workflows.Reconciliation{ID: res.ID, At: res.At, Visits: visits})
+	var nf *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &nf):
+		idx := 0
+		for _, v := range visits {
+			for _, f := range v.Flags {
+				if err := a.Store.NotifyCentreOutsideAStep(ctx, id, -res.ID, idx, sop.MsgFalsification, sop.R10_2, map[string]string{
+					"request": id, "visit": fmt.Sprint(v.Visit), "engineer": v.Engineer, "why": f.Detail}); err != nil {
+					return err
+				}
+				idx++
+			}
+			if v.Confirm {
+				if err := a.Store.NotifyCentreOutsideAStep(ctx, id, -res.ID, idx, sop.MsgConfirmSatisfaction, sop.R10_2, map[string]string{
+					"request": id, "visit": fmt.Sprint(v.Visit), "engineer": v.Engineer}); err != nil {
+					return err
+				}
+				idx++
+			}
+		}
+		a.logger(ctx, id).Warn("reconciliation for an ended request: centre told through the outbox", zap.Int64("reconciliation", res.ID))
+		return nil
+	default:
+		return fmt.Errorf("signal %s: %w", id, err)
+	}
 }

@@ -16,10 +16,6 @@ import (
 // on time (timers fire a few milliseconds late on a real server).
 const slack = 2 * time.Second
 
-// callbackGrace is how long after a call-back falls due its result may be
-// recorded for the call-back to count as made on time.
-const callbackGrace = time.Hour
-
 // facts indexes a request's steps for the judges.
 type facts struct {
 	req     sop.Request

@@ -3,7 +3,6 @@ package audit
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/housecall/housecall/sop"
 )
@@ -56,7 +55,9 @@ func judgeVerification(f *facts) (string, string) {
 	return NotApplicable, "verification pending"
 }
 
-// consultations pairs every accepted consultation with its call-back.
+// judgeConsultation: every accepted phone consultation's call-back falls
+// due exactly sop.consultation_followup later and is made within
+// sop.callback_within (R2.2).
 func judgeConsultation(f *facts) (string, string) {
 	evs := f.events(sop.EvConsultationGiven)
 	if len(evs) == 0 {
@@ -69,51 +70,36 @@ func judgeConsultation(f *facts) (string, string) {
 			details = append(details, "consultation not accepted: on-site visit planned")
 			continue
 		}
-		due := f.firstAfter(s.At, sop.KindFollowupDue, sop.R2_2)
-		if due == nil {
-			if status == Met {
-				status = NotApplicable
-			}
-			details = append(details, fmt.Sprintf("call-back due at %s, not yet", s.At.Add(f.p.ConsultationFollowup.Std()).Format(time.RFC3339)))
-			continue
-		}
-		after := due.At.Sub(s.At)
-		if !near(after, f.p.ConsultationFollowup.Std()) {
-			status = Breached
-			details = append(details, fmt.Sprintf("call-back fell due %s after the consultation (policy %s)", span(after), span(f.p.ConsultationFollowup.Std())))
-			continue
-		}
-		res := f.firstAfter(due.At, sop.KindFollowupResult, sop.R2_2)
-		switch {
-		case res == nil:
-			if status == Met {
-				status = NotApplicable
-			}
-			details = append(details, fmt.Sprintf("call-back %s after consultation fell due; result not recorded yet", span(after)))
-		case res.At.Sub(due.At) > callbackGrace:
-			status = Breached
-			details = append(details, fmt.Sprintf("call-back %s after consultation fell due, but its result came %s later", span(after), span(res.At.Sub(due.At))))
-		default:
-			details = append(details, fmt.Sprintf("call-back %s after consultation (%s)", span(after), strings.TrimPrefix(res.Detail, "call-back: ")))
-		}
+		st, d := f.verdict(f.callback(sop.R2_2, s.At, f.p.ConsultationFollowup.Std()), "call-back", true)
+		status = worse(status, st)
+		details = append(details, d)
 	}
 	return status, strings.Join(details, "; ")
 }
 
+// judgeEveryConsultation: every phone consultation gets its call-back,
+// exactly sop.consultation_followup later (R9.2); one never made (escalated
+// instead) breaks it, one made late is R2.2's breach.
 func judgeEveryConsultation(f *facts) (string, string) {
-	accepted, due := 0, len(f.all(sop.KindFollowupDue, sop.R2_2))
+	accepted, made := 0, 0
+	status, details := Met, []string{}
 	for _, s := range f.events(sop.EvConsultationGiven) {
-		if sop.Bool(s.Event.Accepted, false) {
-			accepted++
+		if !sop.Bool(s.Event.Accepted, false) {
+			continue
 		}
+		accepted++
+		st, d := f.verdict(f.callback(sop.R2_2, s.At, f.p.ConsultationFollowup.Std()), "call-back", false)
+		if st == Met {
+			made++
+		} else {
+			details = append(details, d)
+		}
+		status = worse(status, st)
 	}
-	switch {
-	case accepted == 0:
+	if accepted == 0 {
 		return NotApplicable, "no consultation given"
-	case due >= accepted:
-		return Met, fmt.Sprintf("%d consultation(s), each with its call-back", accepted)
 	}
-	return NotApplicable, fmt.Sprintf("%d consultation(s), %d call-back(s) due so far", accepted, due)
+	return status, strings.Join(append([]string{fmt.Sprintf("%d consultation(s), %d call-back(s) made", accepted, made)}, details...), "; ")
 }
 
 func judgeParts(f *facts) (string, string) {

@@ -647,8 +647,8 @@ func bkTravelCases() []ruleCase {
 			check: func(t *testing.T, h *wftest.Harness) {
 				c := bkOne(t, h, sop.KindCentreNotified, sop.R12_1)
 				bkWantAt(t, "reported", c.At, bkDepart)
-				n := bkNotes(h, sop.ToCentre, sop.MsgEscalation)
-				if len(n) != 1 || n[0].Rule != sop.R12_1 || n[0].Params["what"] != "engineer E-1 did not confirm the departure planned for 2026-03-02 13:20" {
+				n := bkNotes(h, sop.ToCentre, sop.MsgDepartureUnconfirmed)
+				if len(n) != 1 || n[0].Rule != sop.R12_1 || n[0].Params["engineer"] != "E-1" || n[0].Params["depart"] != "2026-03-02 13:20" || n[0].Params["start"] != "2026-03-02 14:00" {
 					t.Fatalf("centre %+v", n)
 				}
 			}},

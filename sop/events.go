@@ -77,6 +77,9 @@ const (
 	EvGuidanceCall          EventType = "guidance_call"  // ext: R4.6
 	EvReturnHandled         EventType = "return_handled" // ext: R3.3
 	EvSuggestion            EventType = "suggestion"     // ext: R12.9, a customer's suggestion heard at a visit or a follow-up
+	// ext: R10.2: the customer's own confirmation of a visit (the centre's
+	// confirmation call, later the console's customer link).
+	EvSatisfactionConfirmed EventType = "satisfaction_confirmed"
 	// ext: R12.1: the engineer confirms the planned departure (asked
 	// sop.departure_plan_ahead before it).
 	EvDepartureConfirmed EventType = "departure_confirmed"
@@ -162,6 +165,9 @@ type Event struct {
 	Resolution string `json:"resolution,omitempty"` // complaint_answered
 	Note       string `json:"note,omitempty"`       // free text on any event
 
+	// Visit is the service visit a satisfaction_confirmed is about (ext: R10.2).
+	Visit *int `json:"visit,omitempty"`
+
 	// Checklist is the items of the event's conduct checklists the engineer
 	// confirms (sop.Checklists: departed, arrived, door_answered, knocked,
 	// completed); an item left out is recorded as not confirmed.
@@ -208,6 +214,7 @@ var eventRoles = map[EventType][]Role{
 	EvGuidanceCall:          {RoleCallCentre},
 	EvReturnHandled:         {RoleCallCentre},
 	EvSuggestion:            {RoleEngineer, RoleCallCentre},
+	EvSatisfactionConfirmed: {RoleCallCentre},               // ext: R10.2
 	EvDepartureConfirmed:    {RoleEngineer},                 // ext: R12.1
 	EvCustomerReached:       {RoleCallCentre, RoleEngineer}, // ext: R4.3
 }
@@ -362,6 +369,9 @@ func (e Event) Validate() map[string]string {
 		need("start", e.Start != nil)
 	case EvReturnHandled:
 		need("accepted", e.Accepted != nil)
+	case EvSatisfactionConfirmed: // ext: R10.2
+		need("visit", e.Visit != nil)
+		need("satisfied", e.Satisfied != nil)
 	default:
 		if !e.Type.Known() {
 			set("type", fmt.Sprintf("unknown event type %q", e.Type))

@@ -65,6 +65,7 @@ var Limits = []Limit{
 const (
 	MaxMoney        = 1_000_000 // record.charge, compensation amount: 0–MaxMoney, at most 2 decimals
 	MaxDelayMinutes = 24 * 60   // delayed.minutes: 1–1440
+	MaxVisit        = 1000      // ext: R10.2: satisfaction_confirmed.visit: 1–1000
 	MaxAreaM2       = 100_000   // return.area_m2
 	MinRating       = 1
 	MaxRating       = 5
@@ -295,6 +296,9 @@ func (e Event) bounds(f problems) {
 		if t.at != nil {
 			f.at(t.name, *t.at, e.At)
 		}
+	}
+	if e.Visit != nil && (*e.Visit < 1 || *e.Visit > MaxVisit) { // ext: R10.2
+		f["visit"] = fmt.Sprintf("must be 1–%d, got %d", MaxVisit, *e.Visit)
 	}
 	if e.Minutes != nil && (*e.Minutes < 1 || *e.Minutes > MaxDelayMinutes) {
 		f["minutes"] = fmt.Sprintf("must be 1–%d, got %d", MaxDelayMinutes, *e.Minutes)

@@ -59,5 +59,8 @@ const (
 	MsgGuidanceCallDue      Message = "guidance_call_due"     // centre: R4.6
 	MsgEscalation           Message = "escalation"            // centre: generic "needs a decision"
 	MsgSuggestion           Message = "suggestion"            // production: R12.9 a customer's suggestion on a model
+	MsgCallbackOverdue      Message = "callback_overdue"      // ext: R2.2, R9.1, R10.2: centre, then manager: a due call-back not made
+	MsgConfirmSatisfaction  Message = "confirm_satisfaction"  // ext: R10.2: centre: call the customer to confirm an unsigned card
 	MsgConfirmDeparture     Message = "confirm_departure"     // ext: R12.1: engineer: confirm the planned departure
+	MsgDepartureUnconfirmed Message = "departure_unconfirmed" // ext: R12.1: centre: a departure plan not confirmed by the engineer
 )

@@ -113,6 +113,14 @@ func (s *Store) Commit(ctx context.Context, in workflows.CommitInput) (applied b
 				return fmt.Errorf("card of visit %d: %w", c.Visit, err)
 			}
 		}
+		if c := in.Confirmation; c != nil {
+			// R10.2: the customer's own confirmation, which the daily
+			// reconciliation reads.
+			if _, err := tx.Exec(ctx, `UPDATE service_records SET customer_confirmed = $3, confirmed_at = $4
+				WHERE request_id = $1 AND visit = $2`, in.RequestID, c.Visit, c.Satisfied, c.At); err != nil {
+				return fmt.Errorf("confirmation of visit %d: %w", c.Visit, err)
+			}
+		}
 		return nil
 	})
 	return applied, err

@@ -15,7 +15,11 @@ import (
 
 // Reconcile compares the service cards of visits completed up to in.At with
 // what the customers confirmed (R10.2), in one transaction:
-//   - a visit marked satisfied that the customer did not sign is flagged;
+//   - a visit marked satisfied that the customer's own confirmation
+//     (satisfaction_confirmed) says was not is flagged;
+//   - a visit marked satisfied that the customer did not sign (R8.2) and has
+//     not confirmed is not flagged: the request asks the customer to confirm
+//     (ReconciledVisit.Confirm), and is judged on the answer;
 //   - a card not returned by the end of its visit's day (R10.1) is flagged;
 //   - a card whose day is not over and that is not back yet waits for the
 //     next run.
@@ -36,7 +40,7 @@ func (s *Store) Reconcile(ctx context.Context, in workflows.ReconcileCardsInput)
 		if err != nil {
 			return fmt.Errorf("start reconciliation %s: %w", in.Key, err)
 		}
-		rows, err := tx.Query(ctx, `SELECT request_id, visit, engineer_id, satisfied, signed, completed_at, card_returned_at
+		rows, err := tx.Query(ctx, `SELECT request_id, visit, engineer_id, satisfied, signed, completed_at, card_returned_at, customer_confirmed
 			FROM service_records WHERE reconciled_at IS NULL AND completed_at <= $1 ORDER BY completed_at, request_id, visit FOR UPDATE`, in.At)
 		if err != nil {
 			return fmt.Errorf("cards to reconcile: %w", err)
@@ -47,10 +51,11 @@ func (s *Store) Reconcile(ctx context.Context, in workflows.ReconcileCardsInput)
 			satisfied, signed bool
 			completed         time.Time
 			returned          *time.Time
+			confirmed         *bool
 		}
 		cards, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (card, error) {
 			var c card
-			err := r.Scan(&c.req, &c.visit, &c.engineer, &c.satisfied, &c.signed, &c.completed, &c.returned)
+			err := r.Scan(&c.req, &c.visit, &c.engineer, &c.satisfied, &c.signed, &c.completed, &c.returned, &c.confirmed)
 			return c, err
 		})
 		if err != nil {
@@ -63,9 +68,12 @@ func (s *Store) Reconcile(ctx context.Context, in workflows.ReconcileCardsInput)
 				continue
 			}
 			v := workflows.ReconciledVisit{RequestID: c.req, Visit: c.visit, Engineer: c.engineer}
-			if c.satisfied && !c.signed {
-				v.Flags = append(v.Flags, workflows.Flag{Reason: workflows.FlagSatisfiedNotSigned,
-					Detail: "marked satisfied, but the record was not signed by the customer: suspected falsification"})
+			switch {
+			case c.satisfied && c.confirmed != nil && !*c.confirmed:
+				v.Flags = append(v.Flags, workflows.Flag{Reason: workflows.FlagCustomerContradicts,
+					Detail: "marked satisfied, but the customer's own confirmation says not satisfied: suspected falsification"})
+			case c.satisfied && !c.signed && c.confirmed == nil:
+				v.Confirm = true // R8.2: never forced to sign; the customer is asked to confirm
 			}
 			if c.returned == nil {
 				v.Flags = append(v.Flags, workflows.Flag{Reason: workflows.FlagCardNotReturned,
@@ -77,8 +85,9 @@ func (s *Store) Reconcile(ctx context.Context, in workflows.ReconcileCardsInput)
 					return fmt.Errorf("flag %s visit %d: %w", c.req, c.visit, err)
 				}
 			}
-			if _, err := tx.Exec(ctx, `UPDATE service_records SET reconciled_at = $3, reconciliation_id = $4 WHERE request_id = $1 AND visit = $2`,
-				c.req, c.visit, in.At, res.ID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE service_records SET reconciled_at = $3, reconciliation_id = $4,
+				confirmation_asked_at = CASE WHEN $5 THEN $3::timestamptz END WHERE request_id = $1 AND visit = $2`,
+				c.req, c.visit, in.At, res.ID, v.Confirm); err != nil {
 				return fmt.Errorf("mark %s visit %d reconciled: %w", c.req, c.visit, err)
 			}
 			res.Cards++
@@ -87,10 +96,13 @@ func (s *Store) Reconcile(ctx context.Context, in workflows.ReconcileCardsInput)
 			} else {
 				res.Clean++
 			}
+			if v.Confirm {
+				res.Unconfirmed++
+			}
 			res.Visits = append(res.Visits, v)
 		}
-		_, err = tx.Exec(ctx, `UPDATE reconciliations SET cards = $2, clean = $3, flagged = $4, deferred = $5 WHERE id = $1`,
-			res.ID, res.Cards, res.Clean, res.Flagged, res.Deferred)
+		_, err = tx.Exec(ctx, `UPDATE reconciliations SET cards = $2, clean = $3, flagged = $4, deferred = $5, unconfirmed = $6 WHERE id = $1`,
+			res.ID, res.Cards, res.Clean, res.Flagged, res.Deferred, res.Unconfirmed)
 		return err
 	})
 	if err != nil || !done {
@@ -112,13 +124,16 @@ type ReconciliationRun struct {
 	Clean    int       `json:"clean"`
 	Flagged  int       `json:"flagged"`
 	Deferred int       `json:"deferred"`
+	// Unconfirmed counts the unsigned cards whose customers are asked to confirm (R10.2).
+	Unconfirmed int `json:"unconfirmed"`
 	// Visits lists every card the run looked at, with its flags.
 	Visits []workflows.ReconciledVisit `json:"visits"`
 }
 
 // Result converts a stored run to the workflow's result.
 func (r ReconciliationRun) Result() workflows.ReconcileResult {
-	return workflows.ReconcileResult{ID: r.ID, At: r.RunAt, Cards: r.Cards, Clean: r.Clean, Flagged: r.Flagged, Deferred: r.Deferred, Visits: r.Visits}
+	return workflows.ReconcileResult{ID: r.ID, At: r.RunAt, Cards: r.Cards, Clean: r.Clean, Flagged: r.Flagged, Deferred: r.Deferred,
+		Unconfirmed: r.Unconfirmed, Visits: r.Visits}
 }
 
 // Reconciliations lists the latest runs, newest first.
@@ -130,8 +145,9 @@ func (s *Store) Reconciliations(ctx context.Context, limit int) ([]Reconciliatio
 }
 
 func (s *Store) reconciliations(ctx context.Context, where string, arg any) ([]ReconciliationRun, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT r.id, r.run_key, r.run_at, r.cards, r.clean, r.flagged, r.deferred,
+	rows, err := s.Pool.Query(ctx, `SELECT r.id, r.run_key, r.run_at, r.cards, r.clean, r.flagged, r.deferred, r.unconfirmed,
 			COALESCE((SELECT json_agg(json_build_object('request_id', sr.request_id, 'visit', sr.visit, 'engineer', sr.engineer_id,
+				'confirm', sr.confirmation_asked_at IS NOT NULL,
 				'flags', (SELECT json_agg(json_build_object('reason', f.reason, 'detail', f.detail) ORDER BY f.reason)
 					FROM reconciliation_flags f WHERE f.reconciliation_id = r.id AND f.request_id = sr.request_id AND f.visit = sr.visit))
 				ORDER BY sr.completed_at, sr.request_id, sr.visit)
@@ -145,7 +161,7 @@ func (s *Store) reconciliations(ctx context.Context, where string, arg any) ([]R
 			run    ReconciliationRun
 			visits []byte
 		)
-		if err := r.Scan(&run.ID, &run.RunKey, &run.RunAt, &run.Cards, &run.Clean, &run.Flagged, &run.Deferred, &visits); err != nil {
+		if err := r.Scan(&run.ID, &run.RunKey, &run.RunAt, &run.Cards, &run.Clean, &run.Flagged, &run.Deferred, &run.Unconfirmed, &visits); err != nil {
 			return run, err
 		}
 		return run, json.Unmarshal(visits, &run.Visits)

@@ -27,13 +27,12 @@ func TestR9_1_UncertainFixIsFollowedUpAWeekLater(t *testing.T) {
 
 	v := wantOK(t, c)
 	wantStatus(t, v, sop.StatusFollowup)
-	due := h.only(sop.KindFollowupDue)
-	if len(due) != 2 {
-		t.Fatalf("follow-up entries %+v", due)
-	}
-	wantRule(t, due[0], sop.R9_1)
-	wantDetail(t, due[0], "fix not certain")
-	wantAt(t, due[1], t0.Add(done+168*time.Hour))
+	// The plan and the call falling due are two kinds (rulesComplete).
+	plan := h.one(sop.KindFollowupPlanned)
+	wantRule(t, plan, sop.R9_1)
+	wantDetail(t, plan, "fix not certain")
+	wantAt(t, plan, t0.Add(done))
+	wantAt(t, h.one(sop.KindFollowupDue), t0.Add(done+168*time.Hour))
 	if len(h.notes(sop.MsgFollowupCall)) != 1 {
 		t.Fatal("the centre was not asked to call")
 	}
@@ -104,7 +103,7 @@ func TestR10_1_CardReturnedTheSameDay(t *testing.T) {
 		h.run(goodRequest(), testPolicy(), 60*time.Hour)
 		od := h.one(sop.KindCardOverdue)
 		wantRule(t, od, sop.R10_1)
-		wantAt(t, od, endOfDay)
+		wantAt(t, od, endOfDay.Add(pastDeadline)) // once the day's last second has passed (rulesComplete)
 		if len(h.notes(sop.MsgCardOverdue)) != 1 {
 			t.Fatal("centre not told of the overdue card")
 		}
@@ -214,7 +213,7 @@ func TestR11_1_ComplaintClock(t *testing.T) {
 		h.run(goodRequest(), testPolicy(), 20*time.Hour)
 		od := h.one(sop.KindComplaintOverdue)
 		wantRule(t, od, sop.R11_1)
-		wantAt(t, od, t0.Add(12*time.Hour+time.Minute))
+		wantAt(t, od, t0.Add(12*time.Hour+time.Minute+pastDeadline)) // once the deadline has passed (rulesComplete)
 		if n := h.notes(sop.MsgComplaintOverdue); len(n) != 1 || n[0].To != sop.ToManager {
 			t.Fatalf("manager not told: %+v", n)
 		}

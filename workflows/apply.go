@@ -167,6 +167,8 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		switch ev.Type {
 		case sop.EvComplaint:
 			return nil
+		case sop.EvSatisfactionConfirmed: // R10.2: the customer may confirm after the close
+			return s.confirmationCheck(ev)
 		case sop.EvComplaintAnswered, sop.EvCardReturned:
 			if s.expects(ev.Type) {
 				return nil
@@ -258,6 +260,8 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		}
 	case sop.EvGuidanceCall:
 		return s.guidanceCheck(ev, now)
+	case sop.EvSatisfactionConfirmed:
+		return s.confirmationCheck(ev)
 	case sop.EvFollowupResult, sop.EvFollowupCall:
 		// R2.2, R9.1: the call-back happens when it falls due, not before.
 		if c, ok := s.clockNamed(clkFollowup); ok && !s.FollowupDue {
@@ -312,6 +316,8 @@ func (s *State) apply(ev sop.Event, now time.Time) *step {
 		s.onGuidanceCall(st, ev)
 	case sop.EvSuggestion:
 		s.onSuggestion(st, ev)
+	case sop.EvSatisfactionConfirmed:
+		s.onConfirmation(st, ev)
 	default:
 		s.applyVisit(st, ev)
 	}
@@ -405,7 +411,7 @@ func (s *State) onHQAnswer(st *step, ev sop.Event) {
 
 func (s *State) onConsultation(st *step, ev sop.Event) {
 	if !*ev.Accepted {
-		st.add(sop.KindConsultation, sop.R2_2, "customer did not accept the phone consultation: an on-site visit is planned")
+		st.outcome(st.add(sop.KindConsultation, sop.R2_2, "customer did not accept the phone consultation: an on-site visit is planned"), sop.OutRefused)
 		s.enterScheduling(st)
 		return
 	}
@@ -414,20 +420,24 @@ func (s *State) onConsultation(st *step, ev sop.Event) {
 	s.ConsultedAt = &at
 	s.FollowupWhy = "consultation"
 	due := st.now.Add(s.Policy.ConsultationFollowup.Std())
-	st.add(sop.KindConsultation, sop.R2_2, "phone consultation given: customer guided to correct use; call-back due at %s (%s later)",
-		s.clock(due), human(s.Policy.ConsultationFollowup.Std()))
+	st.outcome(st.add(sop.KindConsultation, sop.R2_2, "phone consultation given: customer guided to correct use; call-back due at %s (%s later)",
+		s.clock(due), human(s.Policy.ConsultationFollowup.Std())), sop.OutAccepted)
+	if s.Rules >= rulesComplete {
+		st.outcome(st.system(sop.KindFollowupPlanned, sop.R2_2, "call-back planned for %s, %s after the consultation", s.clock(due), human(s.Policy.ConsultationFollowup.Std())), sop.OutPlanned)
+	}
 	s.setClock(clkFollowup, due, sop.R2_2, 0)
 }
 
 func (s *State) onFollowupResult(st *step, ev sop.Event) {
 	s.FollowupDue = false
 	s.FollowupWhy = ""
+	escalated := s.callbackMade()
 	if *ev.Resolved {
-		st.add(sop.KindFollowupResult, sop.R2_2, "call-back: problem resolved by the consultation")
+		st.resultOutcome(st.add(sop.KindFollowupResult, sop.R2_2, "call-back: problem resolved by the consultation"), true, escalated)
 		s.close(st, sop.R2_2, "resolved by phone consultation")
 		return
 	}
-	st.add(sop.KindFollowupResult, sop.R2_2, "call-back: problem persists: an on-site visit is planned")
+	st.resultOutcome(st.add(sop.KindFollowupResult, sop.R2_2, "call-back: problem persists: an on-site visit is planned"), false, escalated)
 	s.Consulted = false
 	s.enterScheduling(st)
 }
@@ -438,6 +448,11 @@ func (s *State) onComplaint(st *step, ev sop.Event) {
 	s.Complaints = append(s.Complaints, Complaint{N: n, Text: ev.Text, At: st.now, Due: due})
 	st.add(sop.KindComplaint, sop.R11_1, "complaint #%d: %q; to be answered to the customer's satisfaction by %s (%s)", n, ev.Text, s.clock(due), human(s.Policy.ComplaintResponse.Std()))
 	st.notify(sop.ToCustomer, sop.MsgComplaintReceived, sop.R11_1, map[string]string{"due": s.clock(due)})
+	if s.Rules >= rulesComplete {
+		// R11.1: answered at the deadline's instant is on time; the manager is told once it has passed.
+		s.setClock(clkComplaint, due.Add(pastDeadline), sop.R11_1, n)
+		return
+	}
 	s.setClock(clkComplaint, due, sop.R11_1, n)
 }
 
@@ -478,10 +493,11 @@ func (s *State) close(st *step, rule sop.Rule, why string) {
 }
 
 // keepOnlyAfterCareClocks drops every clock but those that outlive the
-// service: cards (R10.1), their reconciliation (R10.2) and complaints (R11.1).
+// service: cards (R10.1), their reconciliation and the customer's confirmation
+// (R10.2) and complaints (R11.1).
 func (s *State) keepOnlyAfterCareClocks() {
 	s.Clocks = slices.DeleteFunc(s.Clocks, func(c Clock) bool {
-		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait
+		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait && c.Name != clkConfirm
 	})
 	s.HQ = nil
 	s.FollowupDue = false

@@ -188,7 +188,7 @@ func (s *State) departureUnconfirmed(st *step) {
 	dep := s.Appointment.Departure(s.Policy)
 	e := st.system(sop.KindCentreNotified, sop.R12_1, "departure planned for %s not confirmed by the engineer: reported to the centre", s.clock(dep))
 	st.outcome(e, sop.OutMissed)
-	st.notify(sop.ToCentre, sop.MsgEscalation, sop.R12_1, map[string]string{"what": fmt.Sprintf("engineer %s did not confirm the departure planned for %s", s.Engineer, s.clock(dep))})
+	st.notify(sop.ToCentre, sop.MsgDepartureUnconfirmed, sop.R12_1, map[string]string{"engineer": s.Engineer, "depart": s.clock(dep), "start": s.clock(s.Appointment.Start)})
 }
 
 // onUnreachable applies R4.3 and R4.5 to a customer who did not answer the

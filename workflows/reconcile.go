@@ -25,8 +25,11 @@ const (
 
 // Reasons a card is flagged as suspected falsification.
 const (
-	FlagSatisfiedNotSigned = "satisfied_not_signed"
+	FlagSatisfiedNotSigned = "satisfied_not_signed" // before issue 10: any unsigned "satisfied"
 	FlagCardNotReturned    = "card_not_returned"
+	// FlagCustomerContradicts: the customer's own confirmation says not
+	// satisfied where the card says satisfied (R10.2).
+	FlagCustomerContradicts = "customer_contradicts"
 )
 
 // ReconcileInput configures a reconciliation run.
@@ -53,6 +56,10 @@ type ReconciledVisit struct {
 	Visit     int    `json:"visit"`
 	Engineer  string `json:"engineer"`
 	Flags     []Flag `json:"flags,omitempty"`
+	// Confirm: the card says satisfied but the customer did not sign it
+	// (R8.2) and has not confirmed it yet: not falsification by itself; the
+	// customer is asked to confirm (R10.2).
+	Confirm bool `json:"confirm,omitempty"`
 }
 
 // ReconcileResult is a run's outcome, as stored.
@@ -64,6 +71,9 @@ type ReconcileResult struct {
 	Flagged  int               `json:"flagged"`
 	Deferred int               `json:"deferred"`
 	Visits   []ReconciledVisit `json:"visits"`
+	// Unconfirmed counts the unsigned cards the customers are asked to
+	// confirm (R10.2; counted in Clean too).
+	Unconfirmed int `json:"unconfirmed,omitempty"`
 }
 
 // Reconciliation is the signal a request receives about its cards.
@@ -112,7 +122,7 @@ func (s *State) reconcileDeadline(cardDue time.Time) time.Time {
 	if !at.After(cardDue) {
 		at = at.AddDate(0, 0, 1)
 	}
-	return at.Add(reconcileGrace)
+	return at.Add(s.reconcileGraceOf())
 }
 
 // awaitReconciliation keeps the request open until its new card has been
@@ -140,6 +150,9 @@ func (s *State) awaitReconciliation() {
 // to the customer to put it right.
 func (s *State) onReconciliation(sig Reconciliation, now time.Time) *step {
 	st := s.newStep(now, sop.Actor{Role: sop.RoleSystem, Subject: fmt.Sprintf("reconciliation#%d", sig.ID)}, nil)
+	if s.seenReconciliation(sig.ID) {
+		return st // delivered again by a retried DeliverReconciliation: applied once (R10.2)
+	}
 	flagged := false
 	for _, v := range sig.Visits {
 		if v.RequestID != s.ID {
@@ -149,6 +162,14 @@ func (s *State) onReconciliation(sig Reconciliation, now time.Time) *step {
 			if s.Cards[i].Visit == v.Visit {
 				s.Cards[i].Reconciled = true
 			}
+		}
+		if v.Confirm {
+			if s.Rules >= rulesComplete {
+				s.askConfirmation(st, v, sig.At)
+				continue
+			}
+			// Before issue 10 an unsigned "satisfied" was flagged by itself.
+			v.Flags = append(v.Flags, Flag{Reason: FlagSatisfiedNotSigned, Detail: "marked satisfied, but the record was not signed by the customer: suspected falsification"})
 		}
 		if len(v.Flags) == 0 {
 			st.add(sop.KindReconciled, sop.R10_2, "card of visit %d reconciled on %s: consistent with the customer's confirmation", v.Visit, s.clock(sig.At))
@@ -161,10 +182,8 @@ func (s *State) onReconciliation(sig Reconciliation, now time.Time) *step {
 				"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone})
 		}
 	}
-	if flagged && s.Status == sop.StatusClosed {
-		s.Status = sop.StatusFollowup
-		s.FollowupWhy = "falsification"
-		s.FollowupDue = true
+	if flagged {
+		s.falsificationCallback(st)
 	}
 	s.awaitReconciliation()
 	return st

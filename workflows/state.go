@@ -81,6 +81,9 @@ type State struct {
 	CallAgainBy sop.Role `json:"call_again_by,omitempty"`
 	// PreviousRunID links a run reopened for a complaint to the run it continues.
 	PreviousRunID string `json:"previous_run_id,omitempty"`
+	// Reconciliations are the ids of the reconciliations applied (R10.2),
+	// each once (rulesComplete).
+	Reconciliations []int64 `json:"reconciliations,omitempty"`
 }
 
 // Visit is the current trip to the customer: travel, door and service.
@@ -129,6 +132,11 @@ type Card struct {
 	Satisfied  bool       `json:"satisfied"`
 	Signed     bool       `json:"signed"`
 	Reconciled bool       `json:"reconciled,omitempty"` // R10.2
+	// Confirmed is the customer's own answer (satisfaction_confirmed);
+	// ConfirmAsked: the reconciliation found the card unsigned and the
+	// centre was asked to call (R10.2, rulesComplete).
+	Confirmed    *bool `json:"confirmed,omitempty"`
+	ConfirmAsked bool  `json:"confirm_asked,omitempty"`
 }
 
 // Complaint is a complaint or supervision call (R11.1).
@@ -390,6 +398,9 @@ func (s *State) expected() []expectation {
 	}
 	if s.openComplaint() != nil {
 		add(sop.EvComplaintAnswered, sop.R11_1)
+	}
+	if s.unconfirmedCard() != nil {
+		add(sop.EvSatisfactionConfirmed, sop.R10_2)
 	}
 	x = append(x, s.bookingExpected()...) // R4.3, R12.1
 	return x

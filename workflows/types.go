@@ -147,6 +147,9 @@ type CommitInput struct {
 	// Suggestion is a customer's suggestion recorded against the product
 	// model (R12.9).
 	Suggestion *Suggestion `json:"suggestion,omitempty"`
+	// Confirmation is the customer's own confirmation of a visit, which the
+	// daily reconciliation reads (R10.2).
+	Confirmation *Confirmation `json:"confirmation,omitempty"`
 }
 
 // Suggestion is what a customer suggested about a product model (R12.9).
@@ -154,6 +157,13 @@ type Suggestion struct {
 	Model   string `json:"model"`
 	Text    string `json:"text"`
 	HeardBy string `json:"heard_by"`
+}
+
+// Confirmation is what the customer said of a visit (R10.2).
+type Confirmation struct {
+	Visit     int       `json:"visit"`
+	Satisfied bool      `json:"satisfied"`
+	At        time.Time `json:"at"`
 }
 
 // CardReturn says a visit's card came back, and when.

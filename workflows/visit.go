@@ -216,12 +216,13 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 		}
 		s.FollowupDue = false
 		s.FollowupWhy = ""
+		escalated := s.callbackMade()
 		if *ev.Satisfied {
-			st.add(sop.KindFollowupResult, rule, "follow-up call: customer satisfied")
+			st.resultOutcome(st.add(sop.KindFollowupResult, rule, "follow-up call: customer satisfied"), true, escalated)
 			s.close(st, rule, "customer satisfied at the follow-up call")
 			return
 		}
-		st.add(sop.KindFollowupResult, rule, "follow-up call: customer not satisfied: another visit")
+		st.resultOutcome(st.add(sop.KindFollowupResult, rule, "follow-up call: customer not satisfied: another visit"), false, escalated)
 		s.revisit(st, rule)
 
 	case sop.EvCardReturned:
@@ -231,9 +232,9 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 		s.clearClock(clkCard, c.Visit)
 		st.card = &CardReturn{Visit: c.Visit, At: at}
 		if st.now.After(c.Due) {
-			st.add(sop.KindCardReturned, sop.R10_1, "service task card of visit %d returned late (due by %s)", c.Visit, s.clock(c.Due))
+			st.outcome(st.add(sop.KindCardReturned, sop.R10_1, "service task card of visit %d returned late (due by %s)", c.Visit, s.clock(c.Due)), sop.OutLate)
 		} else {
-			st.add(sop.KindCardReturned, sop.R10_1, "service task card of visit %d returned on the day of the visit", c.Visit)
+			st.outcome(st.add(sop.KindCardReturned, sop.R10_1, "service task card of visit %d returned on the day of the visit", c.Visit), sop.OutOnTime)
 		}
 	}
 }
@@ -405,7 +406,7 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 	// R10.1: the card goes back to the information officer the same day.
 	due := sop.CardDue(st.now, s.Policy.Location())
 	s.Cards = append(s.Cards, Card{Visit: s.Visits, Engineer: s.Engineer, Due: due, Satisfied: satisfied, Signed: signed})
-	s.setClock(clkCard, due, sop.R10_1, s.Visits)
+	s.setCardClock(due)
 	s.awaitReconciliation()
 
 	st.finish = s.Appointment.ID
@@ -420,7 +421,11 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 		s.FollowupWhy = "uncertain_fix"
 		s.FollowupDue = false
 		due := st.now.Add(s.Policy.UncertainFixFollowup.Std())
-		st.system(sop.KindFollowupDue, sop.R9_1, "fix not certain: follow-up call planned for %s (%s later)", s.clock(due), human(s.Policy.UncertainFixFollowup.Std()))
+		kind := sop.KindFollowupDue // before rulesComplete the plan was written as followup_due
+		if s.Rules >= rulesComplete {
+			kind = sop.KindFollowupPlanned
+		}
+		st.outcome(st.system(kind, sop.R9_1, "fix not certain: follow-up call planned for %s (%s later)", s.clock(due), human(s.Policy.UncertainFixFollowup.Std())), sop.OutPlanned)
 		s.setClock(clkFollowup, due, sop.R9_1, 0)
 	default:
 		s.close(st, sop.R8_1, "customer satisfied")
@@ -533,11 +538,13 @@ func (s *State) fire(c Clock, now time.Time) *step {
 	case clkFollowup:
 		s.FollowupDue = true
 		if s.FollowupWhy == "consultation" {
-			st.system(sop.KindFollowupDue, sop.R2_2, "call-back due now, %s after the phone consultation: is the problem solved?", human(p.ConsultationFollowup.Std()))
+			st.outcome(st.system(sop.KindFollowupDue, sop.R2_2, "call-back due now, %s after the phone consultation: is the problem solved?", human(p.ConsultationFollowup.Std())), sop.OutDue)
 			st.notify(sop.ToCentre, sop.MsgConsultationCallback, sop.R2_2, map[string]string{"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone})
+			s.callbackFellDue(st, sop.R2_2)
 		} else {
-			st.system(sop.KindFollowupDue, sop.R9_1, "follow-up call due now, %s after an uncertain fix", human(p.UncertainFixFollowup.Std()))
+			st.outcome(st.system(sop.KindFollowupDue, sop.R9_1, "follow-up call due now, %s after an uncertain fix", human(p.UncertainFixFollowup.Std())), sop.OutDue)
 			st.notify(sop.ToCentre, sop.MsgFollowupCall, sop.R9_1, map[string]string{"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone})
+			s.callbackFellDue(st, sop.R9_1)
 		}
 	case clkHQ:
 		s.HQ.Overdue = true
@@ -589,7 +596,7 @@ func (s *State) fire(c Clock, now time.Time) *step {
 				s.Cards[i].Overdue = true
 			}
 		}
-		st.system(sop.KindCardOverdue, sop.R10_1, "service task card of visit %d not returned on the day of the visit", c.N)
+		st.outcome(st.system(sop.KindCardOverdue, sop.R10_1, "service task card of visit %d not returned on the day of the visit", c.N), sop.OutMissed)
 		st.notify(sop.ToCentre, sop.MsgCardOverdue, sop.R10_1, map[string]string{"visit": fmt.Sprint(c.N), "engineer": s.Engineer})
 	case clkReconcileWait:
 		for i := range s.Cards {
@@ -611,6 +618,8 @@ func (s *State) fire(c Clock, now time.Time) *step {
 		ge := st.system(sop.KindEscalated, sop.R4_6, "installation time %s reached without the call-back: escalated to the after-sales manager", s.clock(s.Request.Guidance.InstallationAt))
 		st.outcome(ge, sop.OutMissed)
 		st.urgent(sop.ToManager, sop.MsgEscalation, sop.R4_6, map[string]string{"what": "technical guidance call-back missed"})
+	case clkCallback, clkConfirm:
+		s.fireCallback(st, c)
 	case clkComplaint:
 		for i := range s.Complaints {
 			if s.Complaints[i].N == c.N {

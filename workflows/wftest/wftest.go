@@ -67,6 +67,10 @@ type Harness struct {
 	// Calendar answers BookAppointment; by default every slot is free
 	// with E-1 (or the engineer asked for), 30 min away.
 	Calendar func(workflows.BookInput) workflows.BookResult
+	// Tamper, when set, changes a copy of the committed steps before
+	// Commits returns them: for cases about the record itself (R11.2),
+	// which the workflow never breaks on its own.
+	Tamper func([]workflows.CommitInput) []workflows.CommitInput
 
 	mu      sync.Mutex
 	commits []workflows.CommitInput
@@ -210,7 +214,11 @@ func isCanceled(err error) bool {
 func (h *Harness) Commits() []workflows.CommitInput {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]workflows.CommitInput(nil), h.commits...)
+	out := append([]workflows.CommitInput(nil), h.commits...)
+	if h.Tamper != nil {
+		out = h.Tamper(out)
+	}
+	return out
 }
 
 // Books are the calendar requests the workflow made.
