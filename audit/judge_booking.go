@@ -413,22 +413,6 @@ func judgeDeparture(f *facts) (string, string) {
 	return NotApplicable, "no departure yet"
 }
 
-// lateArrivals returns, for every arrival after the appointment, how late.
-func (f *facts) arrivals() (late []time.Duration, onTime []time.Duration) {
-	for _, s := range f.events(sop.EvArrived) {
-		a := s.Projection.Appointment
-		if a == nil {
-			continue
-		}
-		if d := s.At.Sub(a.Start); d > 0 {
-			late = append(late, d)
-		} else {
-			onTime = append(onTime, -d)
-		}
-	}
-	return late, onTime
-}
-
 // judgeDelay (R5.3), per trip: an engineer who arrives after the start
 // must have told the customer in advance (a delayed event before the
 // start). Breached when a trip arrived late with no delay reported before
