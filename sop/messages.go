@@ -57,4 +57,6 @@ const (
 	MsgReturnDecision       Message = "return_decision"       // customer: R3.3
 	MsgGuidanceCallDue      Message = "guidance_call_due"     // centre: R4.6
 	MsgEscalation           Message = "escalation"            // centre: generic "needs a decision"
+	MsgCalledAway           Message = "called_away"           // ext: R7.4 customer: the engineer is called to an urgent job
+	MsgWorkshopReturn       Message = "workshop_return"       // ext: R2.5 centre: the unit is in the workshop, book the pickup visit
 )

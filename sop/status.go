@@ -99,4 +99,8 @@ const (
 	KindCancelled           Kind = "cancelled"
 	KindChecklist           Kind = "checklist"        // ext: a conduct checklist confirmed (R5.1, R6.1, R6.9, R7.6, R8.4, R12.5)
 	KindFollowupPlanned     Kind = "followup_planned" // ext: a call-back planned (R2.2, R9.1); followup_due when it falls due
+	KindWorkExplained       Kind = "work_explained"   // ext: R12.2
+	KindRepairRefused       Kind = "repair_refused"   // ext: R12.3
+	KindPaused              Kind = "paused"           // ext: R12.4
+	KindResumed             Kind = "resumed"          // ext: R12.4
 )

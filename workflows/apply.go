@@ -151,6 +151,9 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		// name the one who is.
 		return temporal.NewApplicationError(fmt.Sprintf("engineer %q is not assigned to request %s", ev.Actor.Subject, s.ID), ErrNotAssigned)
 	}
+	if handled, err := s.checkService(ev, now); handled {
+		return err
+	}
 	st := s.Status
 	v := s.Visit
 	if st.Final() {
@@ -272,6 +275,9 @@ func (s *State) clockNamed(name string) (Clock, bool) {
 // apply changes the state for an event that passed check.
 func (s *State) apply(ev sop.Event, now time.Time) *step {
 	st := s.newStep(now, ev.Actor, &ev)
+	if s.applyService(st, ev) {
+		return st
+	}
 	switch ev.Type {
 	case sop.EvInfoVerified:
 		s.onInfoVerified(st, ev)
@@ -464,9 +470,11 @@ func (s *State) close(st *step, rule sop.Rule, why string) {
 // service: cards (R10.1), their reconciliation (R10.2) and complaints (R11.1).
 func (s *State) keepOnlyAfterCareClocks() {
 	s.Clocks = slices.DeleteFunc(s.Clocks, func(c Clock) bool {
-		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait
+		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait && !s.outlivesService(c)
 	})
-	s.HQ = nil
+	if s.Rules < rulesComplete || s.HQ == nil || s.HQ.Rule != sop.R7_2 {
+		s.HQ = nil // R7.2: a question asked during service stays open (rulesComplete)
+	}
 	s.FollowupDue = false
 }
 
