@@ -42,6 +42,16 @@ type VisitService struct {
 	PausedFor   sop.Duration `json:"paused_for,omitempty"`
 }
 
+// pastDue is when the clock of a deadline at t falls due: what happens at
+// the deadline itself is in time ("within 43 minutes" includes the 43rd),
+// so the clock falls due one second past it (rulesComplete).
+func (s *State) pastDue(t time.Time) time.Time {
+	if s.Rules < rulesComplete {
+		return t
+	}
+	return t.Add(time.Second)
+}
+
 func (s *State) svc() *VisitService {
 	if s.Visit.Svc == nil {
 		s.Visit.Svc = &VisitService{}
@@ -337,7 +347,7 @@ func (s *State) onPaused(st *step, ev sop.Event) {
 	e := st.add(sop.KindPaused, sop.R12_4, "work paused (%s), to resume at %s; the service time stops while paused; back to booking if not resumed by %s (%s)",
 		why, s.clock(*ev.ResumeAt), s.clock(limit), human(s.Policy.PauseMax.Std()))
 	st.outcome(e, sop.OutPlanned)
-	s.setClock(clkPause, limit, sop.R12_4, 0)
+	s.setClock(clkPause, s.pastDue(limit), sop.R12_4, 0)
 }
 
 func (s *State) onResumed(st *step) {
@@ -365,7 +375,7 @@ func (s *State) onIncident(st *step, ev sop.Event) {
 	params := map[string]string{"description": ev.Description, "engineer": s.Engineer, "address": s.Request.Customer.Address}
 	st.urgent(sop.ToCentre, sop.MsgIncident, sop.R7_5, params)
 	st.urgent(sop.ToManager, sop.MsgIncident, sop.R7_5, map[string]string{"description": ev.Description, "engineer": s.Engineer, "address": s.Request.Customer.Address})
-	s.setClock(clkIncident, due, sop.R7_5, 0)
+	s.setClock(clkIncident, s.pastDue(due), sop.R7_5, 0)
 }
 
 func (s *State) onIncidentHandled(st *step, ev sop.Event) {
@@ -392,7 +402,7 @@ func (s *State) onCompensationRequested(st *step, ev sop.Event) {
 	e := st.add(sop.KindCompensation, sop.R7_3, "customer demands compensation of %.2f (%s): nothing promised; the centre decides by %s", amount, ev.Reason, s.clock(due))
 	st.outcome(e, sop.OutDue)
 	st.notify(sop.ToCentre, sop.MsgCompensation, sop.R7_3, map[string]string{"amount": fmt.Sprintf("%.2f", amount), "reason": ev.Reason, "due": s.clock(due)})
-	s.setClock(clkCompensation, due, sop.R7_3, 0)
+	s.setClock(clkCompensation, s.pastDue(due), sop.R7_3, 0)
 }
 
 func (s *State) onCompensationDecision(st *step, ev sop.Event) {
@@ -434,7 +444,7 @@ func (s *State) revisitDeadline(st *step) {
 	}
 	at := st.now
 	s.Service.RevisitSince = &at
-	s.setClock(clkRevisitBooking, at.Add(s.Policy.RevisitBookingWithin.Std()), sop.R8_3, 0)
+	s.setClock(clkRevisitBooking, s.pastDue(at.Add(s.Policy.RevisitBookingWithin.Std())), sop.R8_3, 0)
 	s.clearClock(clkRevisitManager, -1)
 }
 
@@ -477,7 +487,7 @@ func (s *State) fireService(st *step, c Clock) {
 		e := st.system(sop.KindEscalated, sop.R8_3, "re-visit not booked within %s: escalated to the centre; the after-sales manager is told after %s more", human(p.RevisitBookingWithin.Std()), human(p.ManagerAfter.Std()))
 		st.outcome(e, sop.OutMissed)
 		st.urgent(sop.ToCentre, sop.MsgRevisit, sop.R8_3, map[string]string{"visits": fmt.Sprint(s.Visits), "what": "re-visit not booked"})
-		s.setClock(clkRevisitManager, st.now.Add(p.ManagerAfter.Std()), sop.R8_3, 0)
+		s.setClock(clkRevisitManager, s.pastDue(st.now.Add(p.ManagerAfter.Std())), sop.R8_3, 0)
 	case clkRevisitManager:
 		e := st.system(sop.KindEscalated, sop.R8_3, "re-visit still not booked %s after the centre was told: escalated to the after-sales manager", human(p.ManagerAfter.Std()))
 		st.outcome(e, sop.OutMissed)

@@ -54,8 +54,6 @@ type State struct {
 	Cards  []Card `json:"cards,omitempty"` // R8.4, R10.1
 
 	Complaints []Complaint `json:"complaints,omitempty"` // R11.1
-	// Service is what the complete SOP records of the service (service.go).
-	Service ServiceState `json:"service"`
 	Clocks     []Clock     `json:"clocks,omitempty"`
 
 	// WaitReconciliation: the request stays open until the daily
@@ -77,6 +75,9 @@ type State struct {
 	Trips int `json:"trips,omitempty"`
 	// PreviousRunID links a run reopened for a complaint to the run it continues.
 	PreviousRunID string `json:"previous_run_id,omitempty"`
+
+	// Service is what the complete SOP records of the service (service.go).
+	Service ServiceState `json:"service"`
 }
 
 // Visit is the current trip to the customer: travel, door and service.

@@ -164,10 +164,11 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 
 	case sop.EvProblemEscalated:
 		s.HQ = &Escalation{Rule: sop.R7_2, Description: ev.Description, At: st.now, Due: st.now.Add(s.Policy.HQAnswerWithin.Std())}
-		st.add(sop.KindHQEscalation, sop.R7_2, "new problem during service: %s; engineer stepped aside and reported it to the centre/HQ technical department; answer promised by %s",
+		e := st.add(sop.KindHQEscalation, sop.R7_2, "new problem during service: %s; engineer stepped aside and reported it to the centre/HQ technical department; answer promised by %s",
 			ev.Description, s.clock(s.HQ.Due))
+		st.outcome(e, sop.OutDue) // R7.2: open until answered, even after closing
 		st.notify(sop.ToHQ, sop.MsgHQConsultation, sop.R7_2, map[string]string{"symptoms": ev.Description, "model": s.Request.Product.Model, "due": s.clock(s.HQ.Due)})
-		s.setClock(clkHQ, s.HQ.Due, sop.R7_2, 0)
+		s.setClock(clkHQ, s.pastDue(s.HQ.Due), sop.R7_2, 0)
 
 	case sop.EvCompensationRequested:
 		amount := 0.0
