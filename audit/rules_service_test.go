@@ -189,6 +189,26 @@ func init() {
 				h.Run(inHome + time.Hour)
 			}},
 
+		ruleCase{rule: sop.R2_5, want: audit.Met, name: "pickup_at_23_50_card_due_the_same_day", evidence: "pickup visit 1 completed with its record and card",
+			run: func(h *wftest.Harness) {
+				// 23:00–24:00 in the service zone (UTC+8) is 15:00–16:00 UTC of T0's day.
+				start := time.Date(2026, 3, 2, 23, 0, 0, 0, time.FixedZone("CST", wftest.CST))
+				h.CC(time.Minute, sop.Event{Type: sop.EvTriaged, Category: sop.CategoryQuality})
+				h.CC(2*time.Minute, sop.Event{Type: sop.EvAppointmentRequested, Start: &start, End: wftest.Ptr(start.Add(time.Hour))})
+				in := start.Sub(wftest.T0)
+				h.Eng(in-40*time.Minute, sop.Event{Type: sop.EvDeparted, Checklist: wftest.Checklist(sop.EvDeparted)})
+				h.Eng(in-5*time.Minute, sop.Event{Type: sop.EvArrived, Checklist: wftest.Checklist(sop.EvArrived)})
+				h.Eng(in, sop.Event{Type: sop.EvKnocked, Answered: wftest.Ptr(true), Checklist: wftest.Checklist(sop.EvKnocked)})
+				h.Eng(in+10*time.Minute, sop.Event{Type: sop.EvDiagnosed, Cause: "motor winding burnt", Onsite: wftest.Ptr(false), WorkshopAccepted: wftest.Ptr(true)})
+				c := h.Eng(in+50*time.Minute, done(true, true))
+				h.Run(in + 2*time.Hour)
+				v := wftest.MustOK(h.T, c)
+				dayEnd := time.Date(2026, 3, 2, 23, 59, 59, 0, time.FixedZone("CST", wftest.CST))
+				if !slices.ContainsFunc(v.Pending, func(p workflows.Pending) bool { return p.Clock == "card_due" && p.At.Equal(dayEnd) }) {
+					h.T.Fatalf("the pickup visit's card is not due by 23:59:59 the same day (R10.1): %+v", v.Pending)
+				}
+			}},
+
 		// R7.2: a question asked during service is answered by sop.hq_answer_within (21h here), even after closing.
 		ruleCase{rule: sop.R7_2, want: audit.Met, name: "answered_exactly_at_limit_after_closing", evidence: "answered 21 h 00 m later",
 			run: func(h *wftest.Harness) {
@@ -335,9 +355,14 @@ func init() {
 				toService(h)
 				h.Eng(inHome+5*time.Minute, sop.Event{Type: sop.EvIncident, Description: "customer's relative threatens the engineer"})
 				blocked := h.Eng(inHome+10*time.Minute, sop.Event{Type: sop.EvDiagnosed, Cause: "x", Onsite: wftest.Ptr(true)})
+				v := h.ViewAt(inHome + 11*time.Minute)
 				r := h.CC(inHome+48*time.Minute, sop.Event{Type: sop.EvIncidentHandled, Resolution: "centre spoke to the customer", Continue: wftest.Ptr(false)})
 				h.Run(inHome + 2*time.Hour)
 				wftest.MustReject(h.T, blocked, workflows.ErrNotValidNow, "R7.5")
+				if len(v.Pending) == 0 || v.Pending[0].Event != sop.EvIncidentHandled ||
+					slices.ContainsFunc(v.Pending, func(p workflows.Pending) bool { return p.Event == sop.EvDiagnosed || p.Event == sop.EvCompleted }) {
+					h.T.Fatalf("with the incident open the request waits for %+v: want incident_handled, no work", v.Pending)
+				}
 				params := map[string]string{"description": "customer's relative threatens the engineer", "engineer": "E-1", "address": h.Request.Customer.Address}
 				wantNote(h.T, h, sop.MsgIncident, sop.ToCentre, inHome+5*time.Minute, true, params)
 				wantNote(h.T, h, sop.MsgIncident, sop.ToManager, inHome+5*time.Minute, true, params)
@@ -434,6 +459,19 @@ func init() {
 				}) {
 					h.T.Fatalf("the live view does not show the re-visit deadline: %+v", v.Pending)
 				}
+			}},
+		ruleCase{rule: sop.R8_3, want: audit.Breached, name: "revisit_booked_one_minute_past_limit", evidence: "re-visit not booked in time",
+			run: func(h *wftest.Harness) {
+				h.Policy.RevisitBookingWithin = sop.D(7 * time.Hour)
+				h.Policy.ManagerAfter = sop.D(43 * time.Minute)
+				toService(h)
+				diagnosed(h, inHome+10*time.Minute)
+				h.Eng(inHome+40*time.Minute, done(false, true))
+				next := wftest.SlotStart.Add(48 * time.Hour)
+				h.CC(inHome+41*time.Minute+7*time.Hour, sop.Event{Type: sop.EvAppointmentRequested, Start: &next, End: wftest.Ptr(next.Add(time.Hour))})
+				h.Run(inHome + 10*time.Hour)
+				wantNote(h.T, h, sop.MsgRevisit, sop.ToCentre, inHome+40*time.Minute+7*time.Hour+time.Second, true, nil)
+				noNote(h.T, h, sop.MsgManagerVisit, sop.ToManager) // booked before the manager's turn
 			}},
 		ruleCase{rule: sop.R8_3, want: audit.Met, name: "manager_after_two_visits_at_non_default_limit", evidence: "the after-sales manager took charge after 2 visits",
 			run: func(h *wftest.Harness) {

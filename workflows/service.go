@@ -169,11 +169,16 @@ func (s *State) expectedService() []expectation {
 	}
 	var x []expectation
 	add := func(t sop.EventType, r sop.Rule) { x = append(x, expectation{t, r}) }
+	if s.Service.Incident != nil {
+		add(sop.EvIncidentHandled, sop.R7_5) // first: no work until the centre takes charge
+	}
 	if s.Status == sop.StatusInService {
 		v := s.Visit
 		switch {
 		case s.paused():
 			add(sop.EvResumed, sop.R12_4)
+		case s.Service.Incident != nil:
+			// R7.5: no work until the centre has taken charge (incident_handled below).
 		case !v.Diagnosed:
 			add(sop.EvDiagnosed, sop.R7_1)
 		default:
@@ -184,14 +189,11 @@ func (s *State) expectedService() []expectation {
 				add(sop.EvCompleted, sop.R8_1)
 			}
 		}
-		if !s.paused() {
+		if !s.paused() && s.Service.Incident == nil {
 			add(sop.EvPaused, sop.R12_4)
 		}
 		add(sop.EvRepairRefused, sop.R12_3)
 		add(sop.EvReassign, sop.R7_4)
-	}
-	if s.Service.Incident != nil {
-		add(sop.EvIncidentHandled, sop.R7_5)
 	}
 	return x
 }
