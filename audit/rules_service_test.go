@@ -173,6 +173,8 @@ func init() {
 		ruleCase{rule: sop.R2_5, want: audit.Met, name: "workshop_declined_choice_respected", evidence: "declined by the customer",
 			run: func(h *wftest.Harness) {
 				toService(h)
+				assumed := h.Eng(inHome+5*time.Minute, sop.Event{Type: sop.EvDiagnosed, Cause: "motor winding burnt", Onsite: wftest.Ptr(false)})
+				defer func() { wftest.MustReject(h.T, assumed, workflows.ErrNotValidNow, "workshop_accepted") }()
 				d := h.Eng(inHome+10*time.Minute, sop.Event{Type: sop.EvDiagnosed, Cause: "motor winding burnt", Onsite: wftest.Ptr(false), WorkshopAccepted: wftest.Ptr(false)})
 				h.Run(inHome + time.Hour)
 				if v := wftest.MustOK(h.T, d); v.Status != sop.StatusScheduling {
@@ -272,6 +274,22 @@ func init() {
 				h.Run(inHome + 2*time.Hour)
 				wantNote(h.T, h, sop.MsgCompensationResult, sop.ToCustomer, inHome+20*time.Minute, false, map[string]string{"approved": "true", "amount": "120.50"})
 				wantEntryAt(h.T, h, sop.KindCompensation, sop.R7_3, inHome+20*time.Minute, sop.OutApproved)
+			}},
+		ruleCase{rule: sop.R7_3, want: audit.Met, name: "decided_after_the_visit_closed_customer_told", evidence: "approved by the centre 35 m later",
+			run: func(h *wftest.Harness) {
+				h.Policy.ManagerAfter = sop.D(43 * time.Minute)
+				toService(h)
+				h.Eng(inHome+5*time.Minute, sop.Event{Type: sop.EvCompensationRequested, Amount: wftest.Ptr(80.0), Reason: "scuffed door frame"})
+				diagnosed(h, inHome+10*time.Minute)
+				c := h.Eng(inHome+20*time.Minute, done(true, true))
+				d := h.CC(inHome+40*time.Minute, sop.Event{Type: sop.EvCompensationDecision, Approved: wftest.Ptr(true)})
+				h.Run(inHome + 3*time.Hour)
+				if v := wftest.MustOK(h.T, c); v.Status != sop.StatusClosed {
+					h.T.Fatalf("status %s, want closed", v.Status)
+				}
+				wftest.MustOK(h.T, d)
+				wantNote(h.T, h, sop.MsgCompensationResult, sop.ToCustomer, inHome+40*time.Minute, false, map[string]string{"approved": "true", "amount": "80.00"})
+				noNote(h.T, h, sop.MsgCompensation, sop.ToManager)
 			}},
 		ruleCase{rule: sop.R7_3, want: audit.Breached, name: "decided_one_minute_late_manager_told", evidence: "decided by the centre 44 m later, over the 43 m limit",
 			run: func(h *wftest.Harness) {

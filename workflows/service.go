@@ -107,6 +107,9 @@ func (s *State) checkService(ev sop.Event, now time.Time) (handled bool, err err
 		return true, busy()
 	case sop.EvDiagnosed:
 		if inService {
+			if !*ev.Onsite && ev.WorkshopAccepted == nil {
+				return true, notValid("a workshop repair is proposed and the customer chooses: send workshop_accepted with onsite false (R2.5, R7.1)")
+			}
 			return true, busy()
 		}
 	case sop.EvWorkExplained:
