@@ -397,6 +397,18 @@ func init() {
 				h.Run(inHome + 2*time.Hour)
 				wantNote(h.T, h, sop.MsgEscalation, sop.ToManager, inHome+48*time.Minute+time.Second, true, map[string]string{"what": "incident not handled by the centre"})
 			}},
+		ruleCase{rule: sop.R7_5, want: audit.Breached, name: "request_cancelled_incident_still_escalated", evidence: "the centre did not take charge within 43 m",
+			run: func(h *wftest.Harness) {
+				h.Policy.ManagerAfter = sop.D(43 * time.Minute)
+				toService(h)
+				h.Eng(inHome+5*time.Minute, sop.Event{Type: sop.EvIncident, Description: "customer's dog bit the engineer"})
+				c := h.CC(inHome+10*time.Minute, sop.Event{Type: sop.EvCancel, Reason: "customer cancels"})
+				h.Run(inHome + 2*time.Hour)
+				if v := wftest.MustOK(h.T, c); v.Status != sop.StatusCancelled || len(v.Pending) == 0 || v.Pending[0].Event != sop.EvIncidentHandled {
+					h.T.Fatalf("cancelled request %s waits for %+v: want the incident still open", v.Status, v.Pending)
+				}
+				wantNote(h.T, h, sop.MsgEscalation, sop.ToManager, inHome+48*time.Minute+time.Second, true, map[string]string{"what": "incident not handled by the centre"})
+			}},
 		ruleCase{rule: sop.R7_5, want: audit.Breached, name: "centre_took_charge_one_minute_late", evidence: "the centre took charge 44 m later, over the 43 m limit",
 			run: func(h *wftest.Harness) {
 				h.Policy.ManagerAfter = sop.D(43 * time.Minute)

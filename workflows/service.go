@@ -201,13 +201,14 @@ func (s *State) expectedService() []expectation {
 	return x
 }
 
-// openService says a question or decision of the service is still open
-// after the request closed: the workflow waits for it (R7.2, R7.3).
+// openService says a question, decision or incident of the service is
+// still open after the request closed or was cancelled: the workflow waits
+// for it (R7.2, R7.3, R7.5).
 func (s *State) openService() bool {
 	if s.Rules < rulesComplete {
 		return false
 	}
-	return (s.HQ != nil && s.HQ.Rule == sop.R7_2) || s.Compensation != nil
+	return (s.HQ != nil && s.HQ.Rule == sop.R7_2) || s.Compensation != nil || s.Service.Incident != nil
 }
 
 // outlivesService says a clock keeps running after the request closes.
@@ -218,7 +219,7 @@ func (s *State) outlivesService(c Clock) bool {
 	switch c.Name {
 	case clkHQ:
 		return s.HQ != nil && s.HQ.Rule == sop.R7_2
-	case clkCompensation:
+	case clkCompensation, clkIncident:
 		return true
 	}
 	return false
