@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -623,6 +624,11 @@ func init() {
 				wftest.MustReject(h.T, blocked, workflows.ErrNotValidNow, "R12.4")
 				wftest.MustOK(h.T, c)
 				noNote(h.T, h, sop.MsgRebook, sop.ToCentre)
+				// The service time stops while paused: the completion says how long.
+				if cs := h.Only(sop.KindCompleted); len(cs) != 1 || !strings.Contains(cs[0].Detail, "paused 17m in all, not counted as service time") {
+					h.T.Fatalf("completion %+v does not account for the pause", cs)
+				}
+				wantEntryAt(h.T, h, sop.KindResumed, sop.R12_4, inHome+27*time.Minute, sop.OutLate) // 2 min after the agreed 14:25
 			}},
 		ruleCase{rule: sop.R12_4, want: audit.Breached, name: "not_resumed_one_minute_past_pause_max_back_to_booking", evidence: "not resumed within 17 m",
 			run: func(h *wftest.Harness) {

@@ -367,7 +367,11 @@ func (s *State) onResumed(st *step) {
 	v.PausedAt, v.ResumeAt, v.PauseReason = nil, nil, ""
 	s.clearClock(clkPause, -1)
 	e := st.add(sop.KindResumed, sop.R12_4, "work resumed after a pause of %s%s (limit %s)", human(took.Round(time.Second)), late, human(s.Policy.PauseMax.Std()))
-	st.outcome(e, sop.OutOnTime)
+	if late != "" {
+		st.outcome(e, sop.OutLate) // later than agreed, within sop.pause_max
+	} else {
+		st.outcome(e, sop.OutOnTime)
+	}
 }
 
 // onIncident applies R7.5: no confrontation; the centre and the manager are
