@@ -17,7 +17,6 @@ func init() {
 	register(sop.R2_2, judgeConsultation)
 	register(sop.R2_3, judgeParts)
 	register(sop.R2_4, judgeHQ(sop.R2_4))
-	register(sop.R2_5, present(sop.KindWorkshop, "workshop repair with a loaner unit planned", "no workshop repair"))
 	register(sop.R3_1, present(sop.KindWarrantyDecided, "", "no warranty decision (not a repair, or data not verified yet)"))
 	register(sop.R3_2, judgeFee)
 	register(sop.R3_3, present(sop.KindReturnDecided, "", "not a return or exchange"))

@@ -24,6 +24,7 @@ var allMessages = []sop.Message{
 	sop.MsgFollowupCall, sop.MsgCardOverdue, sop.MsgFalsification, sop.MsgComplaintReceived,
 	sop.MsgComplaintOverdue, sop.MsgCancelled, sop.MsgReturnDecision, sop.MsgGuidanceCallDue,
 	sop.MsgEscalation, sop.MsgSuggestion, sop.MsgCallbackOverdue, sop.MsgConfirmSatisfaction,
+	sop.MsgCalledAway, sop.MsgWorkshopReturn, // ext: R7.4, R2.5
 }
 
 // fullParams has every parameter a workflow sends, in ASCII so that an

@@ -61,4 +61,6 @@ const (
 	MsgSuggestion           Message = "suggestion"            // production: R12.9 a customer's suggestion on a model
 	MsgCallbackOverdue      Message = "callback_overdue"      // ext: R2.2, R9.1, R10.2: centre, then manager: a due call-back not made
 	MsgConfirmSatisfaction  Message = "confirm_satisfaction"  // ext: R10.2: centre: call the customer to confirm an unsigned card
+	MsgCalledAway           Message = "called_away"           // ext: R7.4 customer: the engineer is called to an urgent job
+	MsgWorkshopReturn       Message = "workshop_return"       // ext: R2.5 centre: the unit is in the workshop, book the pickup visit
 )

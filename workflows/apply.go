@@ -151,6 +151,9 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		// name the one who is.
 		return temporal.NewApplicationError(fmt.Sprintf("engineer %q is not assigned to request %s", ev.Actor.Subject, s.ID), ErrNotAssigned)
 	}
+	if handled, err := s.checkService(ev, now); handled {
+		return err
+	}
 	st := s.Status
 	v := s.Visit
 	if ev.Type == sop.EvSuggestion {
@@ -279,6 +282,9 @@ func (s *State) clockNamed(name string) (Clock, bool) {
 // apply changes the state for an event that passed check.
 func (s *State) apply(ev sop.Event, now time.Time) *step {
 	st := s.newStep(now, ev.Actor, &ev)
+	if s.applyService(st, ev) {
+		return st
+	}
 	switch ev.Type {
 	case sop.EvInfoVerified:
 		s.onInfoVerified(st, ev)
@@ -485,9 +491,11 @@ func (s *State) close(st *step, rule sop.Rule, why string) {
 // (R10.2) and complaints (R11.1).
 func (s *State) keepOnlyAfterCareClocks() {
 	s.Clocks = slices.DeleteFunc(s.Clocks, func(c Clock) bool {
-		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait && c.Name != clkConfirm
+		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait && c.Name != clkConfirm && !s.outlivesService(c)
 	})
-	s.HQ = nil
+	if s.Rules < rulesComplete || s.HQ == nil || s.HQ.Rule != sop.R7_2 {
+		s.HQ = nil // R7.2: a question asked during service stays open (rulesComplete)
+	}
 	s.FollowupDue = false
 }
 

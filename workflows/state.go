@@ -81,6 +81,9 @@ type State struct {
 	// Reconciliations are the ids of the reconciliations applied (R10.2),
 	// each once (rulesComplete).
 	Reconciliations []int64 `json:"reconciliations,omitempty"`
+
+	// Service is what the complete SOP records of the service (service.go).
+	Service ServiceState `json:"service"`
 }
 
 // Visit is the current trip to the customer: travel, door and service.
@@ -99,6 +102,8 @@ type Visit struct {
 	Waiting        string       `json:"waiting,omitempty"` // entry refused, engineer waits (R6.6, R6.8)
 	Entered        bool         `json:"entered,omitempty"`
 	Diagnosed      bool         `json:"diagnosed,omitempty"`
+	// Svc is the service of the trip under the complete SOP (service.go).
+	Svc *VisitService `json:"svc,omitempty"`
 }
 
 // Escalation is a question to HQ's technical department (R2.4, R7.2).
@@ -215,7 +220,7 @@ func (s *State) clearVisitClocks() {
 // finished says the workflow has nothing left to do: the request is closed
 // or cancelled and no clock of it still runs.
 func (s *State) finished() bool {
-	return s.Status.Final() && len(s.Clocks) == 0 && s.openComplaint() == nil
+	return s.Status.Final() && len(s.Clocks) == 0 && s.openComplaint() == nil && !s.openService()
 }
 
 // betweenTrips says no engineer is on the way, at the door or inside.
@@ -367,6 +372,9 @@ func (s *State) expected() []expectation {
 			add(sop.EvDoorAnswered, sop.R6_3)
 		}
 	case sop.StatusInService:
+		if s.Rules >= rulesComplete {
+			break // expectedService (R7.1, R12.2–R12.4)
+		}
 		if !v.Diagnosed {
 			add(sop.EvDiagnosed, sop.R7_1)
 		}
@@ -397,6 +405,7 @@ func (s *State) expected() []expectation {
 	if s.unconfirmedCard() != nil {
 		add(sop.EvSatisfactionConfirmed, sop.R10_2)
 	}
+	x = append(x, s.expectedService()...)
 	return x
 }
 
