@@ -23,4 +23,6 @@ const (
 	OutConfirmed  Outcome = "confirmed"  // a checklist confirmed item by item
 	OutIncomplete Outcome = "incomplete" // a checklist with items not confirmed
 	OutMissed     Outcome = "missed"     // a deadline passed without what was due
+	OutFree       Outcome = "free"       // ext: R3.1, R12.6: served free of charge (warranty)
+	OutCharged    Outcome = "charged"    // ext: R3.1, R3.2, R12.6: served at actual cost
 )
