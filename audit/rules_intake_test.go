@@ -224,6 +224,34 @@ func init() {
 					t.Errorf("%d bookings, want 2 (the first withdrawn)", n)
 				}
 			}},
+		ruleCase{rule: sop.R2_1, want: audit.Met, name: "symptoms_corrected_during_the_consultation_triaged_again_call_back_dropped",
+			run: func(h *wftest.Harness) {
+				h.Policy.ConsultationFollowup = sop.D(inConsultFollow)
+				h.CC(inMin, inTriage(sop.CategoryMisuse))
+				h.CC(5*inMin, inConsulted(true))
+				h.CC(10*inMin, sop.Event{Type: sop.EvInfoVerified, Symptoms: "tiles lifting off the floor"})
+				inView = h.ViewAt(11 * inMin)
+				h.CC(20*inMin, inTriage(sop.CategoryQuality))
+				h.Book(25 * inMin)
+				h.Run(3 * inHour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				inWantStatus(t, inView, sop.StatusTriage)
+				for _, p := range inView.Pending {
+					if p.Clock != "" {
+						t.Errorf("clock %s still runs after the symptoms changed", p.Clock)
+					}
+				}
+				if len(inView.Pending) != 1 || inView.Pending[0].Event != sop.EvTriaged {
+					t.Errorf("pending %+v, want triaged", inView.Pending)
+				}
+				if n := len(h.Notes(sop.MsgConsultationCallback)); n != 0 {
+					t.Errorf("%d call-backs of a consultation on symptoms that changed", n)
+				}
+				if inView.Chargeable {
+					t.Error("still charged as misuse after the symptoms changed")
+				}
+			}},
 		ruleCase{rule: sop.R2_1, want: audit.Breached, name: "symptoms_corrected_after_triage_visit_made_on_old_triage", evidence: "not triaged again",
 			run: func(h *wftest.Harness) {
 				h.OldRules()
