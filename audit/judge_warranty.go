@@ -38,6 +38,9 @@ func judgeIntake(f *facts) (string, string) {
 		if f.req.Kind == "" || f.req.Kind == sop.KindRepair {
 			known += ", symptoms"
 		}
+		if f.req.CustomerRequests != "" {
+			known += fmt.Sprintf("; the customer asks: %q", f.req.CustomerRequests)
+		}
 		return Met, fmt.Sprintf("started by %s at %s carrying %s", e.Actor, e.At.Format(time.RFC3339), known)
 	}
 	if v := f.firstAfter(e.At, sop.KindVerificationNeeded); v != nil && v.At.Equal(e.At) {

@@ -116,8 +116,11 @@ func init() {
 	)
 	cases(
 		// R1.1
-		ruleCase{rule: sop.R1_1, want: audit.Met, name: "intake_carries_every_field", evidence: "carrying name, address, phone, model, purchase date, symptoms",
-			run: func(h *wftest.Harness) { h.Run(inHour) }},
+		ruleCase{rule: sop.R1_1, want: audit.Met, name: "intake_carries_every_field", evidence: `carrying name, address, phone, model, purchase date, symptoms; the customer asks: "replace the cracked tiles"`,
+			run: func(h *wftest.Harness) {
+				h.Request.CustomerRequests = "replace the cracked tiles"
+				h.Run(inHour)
+			}},
 		ruleCase{rule: sop.R1_1, want: audit.Met, name: "implausible_purchase_date_sent_to_verification", evidence: "sent to verification at intake",
 			run: func(h *wftest.Harness) {
 				h.Request.Product.PurchaseDate = "1985-06-01"

@@ -20,7 +20,7 @@ func (s *State) intakeCheck(ev sop.Event) error {
 	case sop.EvCompleted:
 		// R3.1: quality faults in warranty are repaired free of charge;
 		// R12.6: so is damage caused by installation.
-		if ev.Record != nil && ev.Record.Charge > 0 && !s.Chargeable {
+		if ev.Record != nil && ev.Record.Charge > 0 && !s.Chargeable && s.Request.Kind == sop.KindRepair && s.Warranty == "in" {
 			if s.Category == sop.CategoryInstallation {
 				return notValid("R12.6: installation damage is covered by the warranty (until %s) like a quality fault and repaired free of charge (R3.1): no charge may be recorded (got %.2f)",
 					s.WarrantyUntil, ev.Record.Charge)
