@@ -214,10 +214,11 @@ func (c charge) free() bool { return c.warranty == "in" && c.category != sop.Cat
 // judgeFreeRepair (R3.1): quality faults in warranty are repaired free of
 // charge. Breached when a charge was recorded on a visit that was free.
 func judgeFreeRepair(f *facts) (string, string) {
-	w := f.first(sop.KindWarrantyDecided, sop.R3_1)
-	if w == nil {
+	ws := f.all(sop.KindWarrantyDecided, sop.R3_1)
+	if len(ws) == 0 {
 		return NotApplicable, "no warranty decision (not a repair, or data not verified yet)"
 	}
+	w := ws[len(ws)-1] // the latest: a corrected purchase date decides again (R4.2)
 	for _, c := range f.charges() {
 		if c.amount > 0 && c.free() {
 			return Breached, fmt.Sprintf("charged %.2f at %s on a free repair (in warranty, %s fault)", c.amount, c.at.Format(time.RFC3339), nonEmpty(c.category, "quality"))

@@ -412,7 +412,7 @@ func init() {
 			}},
 
 		// R3.2: a correction that ends the warranty quotes the fee at once.
-		ruleCase{rule: sop.R3_2, want: audit.Met, name: "purchase_date_corrected_fee_quoted_before_the_visit", evidence: "before the visit",
+		ruleCase{rule: sop.R3_2, want: audit.Met, name: "purchase_date_corrected_fee_quoted_before_the_visit", evidence: "fee standard quoted 4 h 22 m before the visit",
 			run: func(h *wftest.Harness) {
 				h.CC(inMin, inTriage(sop.CategoryQuality))
 				h.Book(2 * inMin)
@@ -441,6 +441,16 @@ func init() {
 					t.Errorf("fee_quoted entries %+v", fee)
 				}
 			}},
+		ruleCase{rule: sop.R3_1, want: audit.Met, name: "purchase_date_corrected_out_of_warranty_charge_accepted", evidence: "out of warranty: bought 2024-01-10",
+			run: func(h *wftest.Harness) {
+				h.CC(inMin, inTriage(sop.CategoryQuality))
+				h.Book(2 * inMin)
+				h.CC(30*inMin, sop.Event{Type: sop.EvInfoVerified, Product: &sop.Product{PurchaseDate: "2024-01-10"}})
+				inVisit(h)
+				inRefused = h.Eng(6*inHour, inCompleted(150))
+				h.Run(7 * inHour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) { wftest.MustOK(t, inRefused) }},
 		ruleCase{rule: sop.R3_2, want: audit.Breached, name: "purchase_date_corrected_visit_charged_without_fee_quoted", evidence: "without the fee standard quoted",
 			run: func(h *wftest.Harness) {
 				h.OldRules()
