@@ -505,6 +505,29 @@ func init() {
 				inWantNote(t, inNote(t, h, sop.MsgReturnDecision), sop.ToCustomer, phone, wftest.T0,
 					map[string]string{"approved": "false", "decision": "return", "reason": "the 408h window ended 2026-03-01"})
 			}},
+		ruleCase{rule: sop.R3_3, want: audit.Met, name: "last_day_of_the_window_at_23_30_in_the_service_area_accepted", evidence: "accepted",
+			// 23:30 on 1 March at UTC+8: sold 12 February, the 17 days end on 1 March.
+			run: func(h *wftest.Harness) {
+				h.Env.SetStartTime(time.Date(2026, 3, 1, 15, 30, 0, 0, time.UTC))
+				inReturnPolicy(h)
+				h.Request = inReturnRequest(1)
+				h.Request.Return.SaleDate = "2026-02-12"
+				h.Run(inHour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				inWantNote(t, inNote(t, h, sop.MsgReturnDecision), sop.ToCustomer, phone, time.Time{}, map[string]string{"approved": "true"})
+			}},
+		ruleCase{rule: sop.R3_3, want: audit.Met, name: "window_ended_at_00_30_in_the_service_area_refused_though_still_1_march_in_utc", evidence: "window ended 2026-03-01",
+			run: func(h *wftest.Harness) {
+				h.Env.SetStartTime(time.Date(2026, 3, 1, 16, 30, 0, 0, time.UTC))
+				inReturnPolicy(h)
+				h.Request = inReturnRequest(1)
+				h.Request.Return.SaleDate = "2026-02-12"
+				h.Run(inHour)
+			},
+			check: func(t *testing.T, h *wftest.Harness) {
+				inWantNote(t, inNote(t, h, sop.MsgReturnDecision), sop.ToCustomer, phone, time.Time{}, map[string]string{"approved": "false"})
+			}},
 		ruleCase{rule: sop.R3_3, want: audit.Breached, name: "area_within_the_limit_sent_to_the_warehouse_before_issue_10", evidence: "belongs at the store, but was sent to the warehouse",
 			// Before issue 10 the limit was 2 m² whatever the policy said.
 			run: func(h *wftest.Harness) {
