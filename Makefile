@@ -13,7 +13,7 @@ FUZZTIME ?= 10s
 # Packages with goroutines of their own (HTTP server, pools, dispatcher, activities).
 RACE_PKGS ?= ./starter/ ./store/ ./notify/ ./activities/
 
-.PHONY: run test lint bench chaos setup build tools fmt clean help fuzz race tidy-check ci
+.PHONY: run test lint bench chaos setup build tools fmt clean help fuzz race tidy-check ci rules-doc
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ $(BIN)/staticcheck:
 
 $(BIN)/workflowcheck:
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+rules-doc: ## regenerate docs/rules.md from the rule catalogue (housecall rules --markdown)
+	$(GO) run ./cmd/housecall rules --markdown > docs/rules.md
 
 fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')

@@ -2,7 +2,10 @@ package audit
 
 import (
 	"fmt"
+	"reflect"
+	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/housecall/housecall/sop"
@@ -143,4 +146,27 @@ func recorded(kind sop.Kind, rule sop.Rule, yes string) judge {
 		}
 		return Met, fmt.Sprintf("%s (%d time(s); last: %s)", yes, len(es), es[len(es)-1].Detail)
 	}
+}
+
+// JudgeName names the function that judges a rule ("judgeDoor",
+// "judgeChecklist"), for the rule catalogue; "" when no judge is
+// registered, "init" for an anonymous one.
+func JudgeName(r sop.Rule) string {
+	j, ok := judges[r]
+	if !ok {
+		return ""
+	}
+	name := runtime.FuncForPC(reflect.ValueOf(j).Pointer()).Name()
+	name = name[strings.LastIndex(name, "/")+1:]
+	name = strings.TrimPrefix(name, "audit.")
+	// A judge made by a function (present, judgeHQ(rule)) is its closure,
+	// named after the function inlined into init: init.4.present.func1.
+	parts := strings.Split(name, ".")
+	parts = slices.DeleteFunc(parts, func(p string) bool {
+		return strings.HasPrefix(p, "func") || p != "" && p[0] >= '0' && p[0] <= '9'
+	})
+	if len(parts) > 1 && parts[0] == "init" {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, ".")
 }

@@ -564,3 +564,14 @@ func Keys() []string {
 	}
 	return out
 }
+
+// Describe returns a key's default and its description (`housecall rules`,
+// docs/rules.md).
+func Describe(name string) (def, usage string, ok bool) {
+	for _, k := range keys {
+		if k.name == name {
+			return k.def, k.usage, true
+		}
+	}
+	return "", "", false
+}

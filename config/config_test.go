@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +267,40 @@ func TestTemporalTLS(t *testing.T) {
 	t.Setenv("HOUSECALL_TEMPORAL_TLS_CA", "")
 	if _, err = load(t); err == nil || !strings.Contains(err.Error(), "temporal.tls.cert: required with temporal.tls.key") {
 		t.Errorf("key without cert: %v", err)
+	}
+}
+
+// The rule catalogue names configuration keys that exist, and every sop.*
+// key whose description names rules is listed under those rules.
+func TestCatalogueKeys(t *testing.T) {
+	for _, r := range sop.Catalogue {
+		for _, k := range r.Keys {
+			if _, _, ok := Describe(k); !ok {
+				t.Errorf("%s names an unknown key %s", r.Rule, k)
+			}
+		}
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k.name, "sop.") {
+			continue
+		}
+		head, _, found := strings.Cut(k.usage, ":")
+		if !found {
+			continue
+		}
+		for _, id := range strings.Split(head, ",") {
+			id = strings.TrimSpace(id)
+			if !strings.HasPrefix(id, "R") {
+				continue
+			}
+			info, ok := sop.Info(sop.Rule(id))
+			if !ok {
+				t.Errorf("%s names an unknown rule %s", k.name, id)
+				continue
+			}
+			if !slices.Contains(info.Keys, k.name) {
+				t.Errorf("%s is %s's key (%q) but the catalogue does not list it", k.name, id, k.usage)
+			}
+		}
 	}
 }

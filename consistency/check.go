@@ -8,6 +8,7 @@ package consistency
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -271,6 +272,29 @@ func Compare(runs []audit.Run, db store.Records, dc converter.DataConverter) (Re
 			add("phantom", "service_records", 0, "service record of visit %d (by %s) was never recorded", r.Visit, r.Engineer)
 		}
 	}
+
+	// Customers' suggestions (R12.9).
+	ideas := map[int64]store.RecordedSuggestion{}
+	for _, g := range db.Suggestions {
+		ideas[g.Seq] = g
+	}
+	for _, s := range rec.steps {
+		g := s.in.Suggestion
+		if g == nil {
+			continue
+		}
+		got, ok := ideas[s.in.Seq]
+		delete(ideas, s.in.Seq)
+		switch {
+		case !ok && s.done:
+			add("missing", "suggestions", s.in.Seq, "suggestion on %s of step %d is in the history but not in PostgreSQL", g.Model, s.in.Seq)
+		case ok && (got.Model != g.Model || got.Text != g.Text):
+			add("differs", "suggestions", s.in.Seq, "step %d: suggestion on %s in PostgreSQL, on %s in the history", s.in.Seq, got.Model, g.Model)
+		}
+	}
+	for _, seq := range slices.Sorted(maps.Keys(ideas)) {
+		add("phantom", "suggestions", seq, "suggestion on %s of step %d was never recorded", ideas[seq].Model, seq)
+	}
 	slices.SortStableFunc(rep.Divergences, func(a, b Divergence) int { return int(a.Seq - b.Seq) })
 	return rep, nil
 }
@@ -282,7 +306,8 @@ func compareEntries(in workflows.CommitInput, got []store.RecordedEntry, add fun
 	}
 	for i, e := range in.Entries {
 		g := got[i]
-		if g.Kind != string(e.Kind) || g.Rule != string(e.Rule) || g.Actor != e.Actor || g.Detail != e.Detail || !same(g.At, e.At) {
+		if g.Kind != string(e.Kind) || g.Rule != string(e.Rule) || g.Actor != e.Actor || g.Detail != e.Detail || !same(g.At, e.At) ||
+			g.Outcome != string(e.Outcome) || g.Trip != e.Trip {
 			add("differs", "timeline", in.Seq, "step %d entry %d: %s %s at %s in PostgreSQL; %s %s at %s in the history",
 				in.Seq, i, g.Kind, orNone(g.Rule), stamp(g.At), e.Kind, orNone(string(e.Rule)), stamp(e.At))
 		}

@@ -264,6 +264,9 @@ var defs = map[sop.Message]def{
 	sop.MsgEscalation: {"需中心处理", "Needs a decision",
 		`请求 {{.Req}} 需要中心处理：{{.P.what}}。`,
 		`Request {{.Req}} needs the centre's decision: {{.P.what}}.`},
+	sop.MsgSuggestion: {"客户建议", "Customer suggestion",
+		`客户对型号 {{.P.model}} 的建议（请求 {{.Req}}）：{{.P.text}}。请生产及技术部门评估并答复（R12.9）。`,
+		`A customer's suggestion on model {{.P.model}} (request {{.Req}}): {{.P.text}}. Production and technical departments: assess it and respond (R12.9).`},
 
 	// ---- engineer ----
 	sop.MsgNewJob: {"新工单", "New job",

@@ -23,7 +23,7 @@ var allMessages = []sop.Message{
 	sop.MsgCompensationResult, sop.MsgHQAnswer, sop.MsgIncident, sop.MsgThankYou, sop.MsgRevisit,
 	sop.MsgFollowupCall, sop.MsgCardOverdue, sop.MsgFalsification, sop.MsgComplaintReceived,
 	sop.MsgComplaintOverdue, sop.MsgCancelled, sop.MsgReturnDecision, sop.MsgGuidanceCallDue,
-	sop.MsgEscalation,
+	sop.MsgEscalation, sop.MsgSuggestion,
 }
 
 // fullParams has every parameter a workflow sends, in ASCII so that an
@@ -35,7 +35,7 @@ var fullParams = map[string]string{
 	"problems": "phone invalid", "parts": "belt, pump", "due": "2026-03-03 09:00", "question": "odd noise",
 	"answer": "replace the belt", "reason": "traffic", "minutes": "25", "engineer": "E-7", "n": "3",
 	"why": "customer not at home", "amount": "100.00", "approved": "true", "description": "threatened",
-	"visits": "3", "visit": "2", "what": "customer unreachable",
+	"visits": "3", "visit": "2", "what": "customer unreachable", "text": "a softer glaze",
 }
 
 func outgoing(msg sop.Message, to sop.Audience, lang string, params map[string]string) store.Outgoing {

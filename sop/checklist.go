@@ -60,6 +60,11 @@ var Checklists = []Checklist{
 		{"covers_off_outside", "shoe covers off outside the door, one foot at a time"},
 		{"thanked", "customer thanked, goodbye said"},
 	}},
+	// R12.9 (001 §二.2(4) 征求客户的意见和建议): the engineer asks; what the
+	// customer suggests is recorded with a "suggestion" event.
+	{Rule: R12_9, Events: []EventType{EvCompleted}, When: "on completing the visit", Items: []ChecklistItem{
+		{"asked_suggestions", "customer asked for opinions and suggestions on the product"},
+	}},
 }
 
 // ChecklistOf returns the checklist of a rule.

@@ -76,6 +76,7 @@ const (
 	EvCancel                EventType = "cancel"
 	EvGuidanceCall          EventType = "guidance_call"  // ext: R4.6
 	EvReturnHandled         EventType = "return_handled" // ext: R3.3
+	EvSuggestion            EventType = "suggestion"     // ext: R12.9, a customer's suggestion heard at a visit or a follow-up
 )
 
 // Fault categories of a triage (R2).
@@ -204,6 +205,7 @@ var eventRoles = map[EventType][]Role{
 	EvCancel:                {RoleCallCentre},
 	EvGuidanceCall:          {RoleCallCentre},
 	EvReturnHandled:         {RoleCallCentre},
+	EvSuggestion:            {RoleEngineer, RoleCallCentre},
 }
 
 // EventTypes lists every known event type, sorted.
@@ -346,7 +348,7 @@ func (e Event) Validate() map[string]string {
 		if e.Record != nil && e.Record.Charge < 0 {
 			set("record.charge", "must not be negative")
 		}
-	case EvComplaint:
+	case EvComplaint, EvSuggestion:
 		text("text", e.Text)
 	case EvComplaintAnswered:
 		text("resolution", e.Resolution)

@@ -5,12 +5,13 @@ type Audience string
 
 // Audiences of notifications.
 const (
-	ToCustomer  Audience = "customer"
-	ToEngineer  Audience = "engineer"
-	ToCentre    Audience = "centre"
-	ToManager   Audience = "manager"   // the after-sales manager
-	ToHQ        Audience = "hq"        // HQ technical department
-	ToWarehouse Audience = "warehouse" // parts
+	ToCustomer   Audience = "customer"
+	ToEngineer   Audience = "engineer"
+	ToCentre     Audience = "centre"
+	ToManager    Audience = "manager"    // the after-sales manager
+	ToHQ         Audience = "hq"         // HQ technical department
+	ToWarehouse  Audience = "warehouse"  // parts
+	ToProduction Audience = "production" // production and technical departments (R12.9)
 )
 
 // Message is the template of a notification. The workflow decides which
@@ -57,4 +58,5 @@ const (
 	MsgReturnDecision       Message = "return_decision"       // customer: R3.3
 	MsgGuidanceCallDue      Message = "guidance_call_due"     // centre: R4.6
 	MsgEscalation           Message = "escalation"            // centre: generic "needs a decision"
+	MsgSuggestion           Message = "suggestion"            // production: R12.9 a customer's suggestion on a model
 )

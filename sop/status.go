@@ -99,5 +99,6 @@ const (
 	KindCancelled           Kind = "cancelled"
 	KindChecklist           Kind = "checklist"        // ext: a conduct checklist confirmed (R5.1, R6.1, R6.9, R7.6, R8.4, R12.5)
 	KindFollowupPlanned     Kind = "followup_planned" // ext: a call-back planned (R2.2, R9.1); followup_due when it falls due
+	KindSuggestion          Kind = "suggestion"       // ext: R12.9, a customer's suggestion recorded against the model
 	KindTriageReopened      Kind = "triage_reopened"  // ext: R2.1: symptoms changed after the triage: triaged again
 )

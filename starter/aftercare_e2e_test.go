@@ -58,7 +58,8 @@ func TestAftercareEndToEnd(t *testing.T) {
 		env.MustEvent("callcentre", id, map[string]any{"type": "triaged", "category": "quality"})
 		env.MustEvent("callcentre", id, map[string]any{"type": "appointment_requested", "start": tomorrow, "end": tomorrow.Add(time.Hour)})
 		env.MustEvent("engineer:E-1", id, map[string]any{"type": "arrived"})
-		env.MustEvent("engineer:E-1", id, map[string]any{"type": "door_answered"})
+		env.MustEvent("engineer:E-1", id, map[string]any{"type": "knocked", "answered": true})
+		env.MustEvent("engineer:E-1", id, map[string]any{"type": "diagnosed", "cause": "loose hose", "onsite": true})
 		v := env.MustEvent("engineer:E-1", id, map[string]any{"type": "completed", "quality_rating": 5, "attitude_rating": 5,
 			"satisfied": true, "signed_by_customer": false, "fix_certain": true})
 		if v["status"] != "closed" {

@@ -86,6 +86,7 @@ func (s *Server) Handler() http.Handler {
 	s.route("GET /v1/requests/{id}/notifications", roles(sop.RoleCallCentre, sop.RoleAuditor, sop.RoleAdmin), s.listNotifications)
 	s.routeAudit()
 	s.routeReconciliations()
+	s.routeSuggestions()
 	s.routeCodec()
 	return s.mux
 }

@@ -37,9 +37,13 @@ func (s *Store) Commit(ctx context.Context, in workflows.CommitInput) (applied b
 			return err
 		}
 		for i, e := range in.Entries {
-			if _, err := tx.Exec(ctx, `INSERT INTO timeline (request_id, seq, idx, at, kind, rule, actor, detail)
-				VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7, $8)`,
-				in.RequestID, in.Seq, i, e.At, e.Kind, e.Rule, e.Actor, e.Detail); err != nil {
+			missing := e.Missing
+			if missing == nil {
+				missing = []string{}
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO timeline (request_id, seq, idx, at, kind, rule, actor, detail, outcome, trip, missing)
+				VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7, $8, NULLIF($9, ''), $10, $11)`,
+				in.RequestID, in.Seq, i, e.At, e.Kind, e.Rule, e.Actor, e.Detail, e.Outcome, e.Trip, missing); err != nil {
 				return fmt.Errorf("timeline entry %d: %w", i, err)
 			}
 		}
@@ -95,6 +99,12 @@ func (s *Store) Commit(ctx context.Context, in workflows.CommitInput) (applied b
 				in.RequestID, r.Visit, r.Engineer, appt, r.Record.Cause, r.Record.Measures, parts, r.Record.Charge,
 				r.QualityRating, r.AttitudeRating, r.Satisfied, r.SignedByCustomer, r.FixCertain, r.CompletedAt); err != nil {
 				return fmt.Errorf("service record of visit %d: %w", r.Visit, err)
+			}
+		}
+		if g := in.Suggestion; g != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO suggestions (request_id, seq, model, text, heard_by, heard_at)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, in.RequestID, in.Seq, g.Model, g.Text, g.HeardBy, in.At); err != nil {
+				return fmt.Errorf("suggestion: %w", err)
 			}
 		}
 		if c := in.CardReturned; c != nil {

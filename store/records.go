@@ -20,6 +20,7 @@ type Records struct {
 	Notifications []RecordedNotification
 	Appointments  []RecordedAppointment
 	Services      []RecordedService
+	Suggestions   []RecordedSuggestion
 }
 
 // RecordedRow is the projection in the requests table.
@@ -38,13 +39,22 @@ type RecordedStep struct {
 
 // RecordedEntry is a row of timeline.
 type RecordedEntry struct {
-	Seq    int64
-	Idx    int
-	At     time.Time
-	Kind   string
-	Rule   string
-	Actor  string
-	Detail string
+	Seq     int64
+	Idx     int
+	At      time.Time
+	Kind    string
+	Rule    string
+	Actor   string
+	Detail  string
+	Outcome string
+	Trip    int
+}
+
+// RecordedSuggestion is a row of suggestions (R12.9).
+type RecordedSuggestion struct {
+	Seq   int64
+	Model string
+	Text  string
 }
 
 // RecordedNotification is a row of the outbox written by a step (seq ≥ 0;
@@ -99,7 +109,7 @@ func (s *Store) Records(ctx context.Context, id string) (Records, error) {
 		if r.Steps, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RecordedStep]); err != nil {
 			return fmt.Errorf("steps: %w", err)
 		}
-		rows, _ = tx.Query(ctx, `SELECT seq, idx, at, kind, coalesce(rule, ''), actor, detail FROM timeline WHERE request_id = $1 ORDER BY seq, idx`, id)
+		rows, _ = tx.Query(ctx, `SELECT seq, idx, at, kind, coalesce(rule, ''), actor, detail, coalesce(outcome, ''), trip FROM timeline WHERE request_id = $1 ORDER BY seq, idx`, id)
 		if r.Entries, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RecordedEntry]); err != nil {
 			return fmt.Errorf("timeline: %w", err)
 		}
@@ -115,6 +125,10 @@ func (s *Store) Records(ctx context.Context, id string) (Records, error) {
 		rows, _ = tx.Query(ctx, `SELECT visit, engineer_id, satisfied, completed_at, card_returned_at FROM service_records WHERE request_id = $1 ORDER BY visit`, id)
 		if r.Services, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RecordedService]); err != nil {
 			return fmt.Errorf("service records: %w", err)
+		}
+		rows, _ = tx.Query(ctx, `SELECT seq, model, text FROM suggestions WHERE request_id = $1 ORDER BY seq`, id)
+		if r.Suggestions, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RecordedSuggestion]); err != nil {
+			return fmt.Errorf("suggestions: %w", err)
 		}
 		return nil
 	})

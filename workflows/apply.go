@@ -147,6 +147,9 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 	}
 	st := s.Status
 	v := s.Visit
+	if ev.Type == sop.EvSuggestion {
+		return s.suggestionCheck(ev)
+	}
 	if st.Final() {
 		switch ev.Type {
 		case sop.EvComplaint:
@@ -290,6 +293,8 @@ func (s *State) apply(ev sop.Event, now time.Time) *step {
 		s.onReturnHandled(st, ev)
 	case sop.EvGuidanceCall:
 		s.onGuidanceCall(st, ev)
+	case sop.EvSuggestion:
+		s.onSuggestion(st, ev)
 	default:
 		s.applyVisit(st, ev)
 	}

@@ -23,6 +23,7 @@ type step struct {
 	finish  int64
 	record  *ServiceVisitRecord
 	card    *CardReturn
+	idea    *Suggestion
 	book    *BookInput
 	// bookWhy says why the booking was asked for, for the entry of its outcome.
 	bookWhy bookReason
@@ -92,7 +93,7 @@ func (st *step) urgent(to sop.Audience, msg sop.Message, rule sop.Rule, params m
 
 func (st *step) empty() bool {
 	return len(st.entries) == 0 && len(st.notes) == 0 && len(st.parts) == 0 && st.release == 0 &&
-		st.finish == 0 && st.record == nil && st.card == nil && st.event == nil
+		st.finish == 0 && st.record == nil && st.card == nil && st.idea == nil && st.event == nil
 }
 
 // commitInput turns the step into the Commit activity's input, numbering it.
@@ -113,6 +114,7 @@ func (st *step) commitInput() CommitInput {
 		FinishAppointment:  st.finish,
 		ServiceRecord:      st.record,
 		CardReturned:       st.card,
+		Suggestion:         st.idea,
 	}
 }
 

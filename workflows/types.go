@@ -140,6 +140,16 @@ type CommitInput struct {
 	ServiceRecord *ServiceVisitRecord `json:"service_record,omitempty"`
 	// CardReturned marks the service task card of a visit as returned (R10.1).
 	CardReturned *CardReturn `json:"card_returned,omitempty"`
+	// Suggestion is a customer's suggestion recorded against the product
+	// model (R12.9).
+	Suggestion *Suggestion `json:"suggestion,omitempty"`
+}
+
+// Suggestion is what a customer suggested about a product model (R12.9).
+type Suggestion struct {
+	Model   string `json:"model"`
+	Text    string `json:"text"`
+	HeardBy string `json:"heard_by"`
 }
 
 // CardReturn says a visit's card came back, and when.

@@ -364,7 +364,7 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 		rule = sop.R8_2
 	}
 	st.add(sop.KindCompleted, rule, "%s", detail)
-	for _, r := range []sop.Rule{sop.R7_6, sop.R8_4, sop.R12_5} {
+	for _, r := range []sop.Rule{sop.R7_6, sop.R8_4, sop.R12_5, sop.R12_9} {
 		s.checklist(st, r)
 	}
 	st.notify(sop.ToCustomer, sop.MsgThankYou, sop.R8_4, nil)

@@ -47,6 +47,6 @@ housecall.yaml > defaults. Every key is listed under "Global Flags".`,
 		SilenceErrors: true,
 	}
 	config.AddFlags(root.PersistentFlags())
-	root.AddCommand(newDevCmd(), newWorkerCmd(), newAPICmd(), newMigrateCmd(), newRequestCmd(), newAuditCmd(), newBenchCmd(), newBenchWorkerCmd())
+	root.AddCommand(newDevCmd(), newWorkerCmd(), newAPICmd(), newMigrateCmd(), newRequestCmd(), newAuditCmd(), newBenchCmd(), newBenchWorkerCmd(), newRulesCmd())
 	return root
 }
