@@ -104,6 +104,9 @@ func (s *State) enterTriage(st *step) {
 // enterScheduling plans a visit: the fee standard is quoted first when the
 // visit is charged (R3.2), then an appointment is awaited (R4.1).
 func (s *State) enterScheduling(st *step) {
+	if s.partsFirst(st) { // R2.3 (intake.go)
+		return
+	}
 	if s.Chargeable && !s.FeeQuoted {
 		s.quoteFee(st)
 	}
@@ -368,6 +371,7 @@ func (s *State) afterTriage(st *step) {
 	if len(s.Parts) > 0 {
 		s.Status = sop.StatusAwaitingParts
 		st.parts = s.Parts
+		s.PartsRequisitioned = s.Rules >= rulesComplete
 		st.system(sop.KindPartsRequisitioned, sop.R2_3, "parts requisitioned at once: %s; the visit is planned when they are reserved", strings.Join(s.Parts, ", "))
 		st.notify(sop.ToWarehouse, sop.MsgPartsRequisition, sop.R2_3, map[string]string{"parts": strings.Join(s.Parts, ", ")})
 		return
@@ -391,7 +395,7 @@ func (s *State) onHQAnswer(st *step, ev sop.Event) {
 func (s *State) onConsultation(st *step, ev sop.Event) {
 	if !*ev.Accepted {
 		st.add(sop.KindConsultation, sop.R2_2, "customer did not accept the phone consultation: an on-site visit is planned")
-		s.planVisit(st) // R2.3 (intake.go)
+		s.enterScheduling(st)
 		return
 	}
 	s.Consulted = true
@@ -414,7 +418,7 @@ func (s *State) onFollowupResult(st *step, ev sop.Event) {
 	}
 	st.add(sop.KindFollowupResult, sop.R2_2, "call-back: problem persists: an on-site visit is planned")
 	s.Consulted = false
-	s.planVisit(st) // R2.3 (intake.go)
+	s.enterScheduling(st)
 }
 
 func (s *State) onComplaint(st *step, ev sop.Event) {

@@ -38,17 +38,17 @@ func (s *State) intakeCheck(ev sop.Event) error {
 	return nil
 }
 
-// planVisit plans the on-site visit after a consultation the customer did
-// not accept or that did not solve the problem (R2.2). For requests begun
-// with rulesComplete the parts named at triage are requisitioned first and
-// the visit is planned when they are reserved (R2.3); before, the visit was
-// planned at once and the parts were never requisitioned.
-func (s *State) planVisit(st *step) {
-	if s.Rules >= rulesComplete {
-		s.afterTriage(st)
-		return
+// partsFirst requisitions the parts named at triage before any visit is
+// planned (R2.3), on every path to a visit: also after a consultation the
+// customer did not accept or that did not solve the problem (R2.2, R12.7).
+// Requests begun before rulesComplete planned the visit at once there and
+// never requisitioned the parts.
+func (s *State) partsFirst(st *step) bool {
+	if s.Rules < rulesComplete || len(s.Parts) == 0 || s.PartsRequisitioned {
+		return false
 	}
-	s.enterScheduling(st)
+	s.afterTriage(st)
+	return true
 }
 
 // quoteFee tells the customer the fee standard of a charged visit before the
@@ -117,6 +117,7 @@ func (s *State) retriage(st *step) {
 	}
 	s.Category = ""
 	s.Parts = nil
+	s.PartsRequisitioned = false
 	s.Chargeable = s.Warranty == "out"
 	s.Status = sop.StatusTriage
 	e := st.system(sop.KindTriageReopened, sop.R2_1, "symptoms changed after the triage (was %s): cause, remedy and parts are decided again from %q before any visit", was, s.Request.Symptoms)
