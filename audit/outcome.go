@@ -25,6 +25,13 @@ func outcome(e workflows.Entry) sop.Outcome {
 		case strings.Contains(d, "door answered"):
 			return sop.OutAnswered
 		}
+	case sop.KindCallResult:
+		switch {
+		case strings.Contains(d, "did not answer"):
+			return sop.OutNoAnswer
+		case strings.Contains(d, "answered the phone"):
+			return sop.OutAnswered
+		}
 	case sop.KindGuidanceCall:
 		if strings.Contains(d, "refused") {
 			return sop.OutRefused

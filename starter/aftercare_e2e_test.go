@@ -47,6 +47,9 @@ func (r report) verdict(rule string) (string, string) {
 func TestAftercareEndToEnd(t *testing.T) {
 	p := sop.DefaultPolicy()
 	p.ConsultationFollowup = sop.D(time.Second)
+	// The engineers knock at once, up to a day before the appointment: the
+	// door may be knocked on up to sop.door_early before it (R6.4).
+	p.DoorEarly = sop.D(48 * time.Hour)
 	env := housecalltest.Start(t, housecalltest.Options{Policy: &p, Engineers: []string{"E-1"}})
 	env.AddEngineer("E-1", "east", 0)
 	tomorrow := time.Now().UTC().Truncate(time.Hour).Add(24 * time.Hour)

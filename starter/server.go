@@ -87,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 	s.routeAudit()
 	s.routeReconciliations()
 	s.routeSuggestions()
+	s.routeDay()
 	s.routeCodec()
 	return s.mux
 }

@@ -222,11 +222,11 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		}
 	case sop.EvKnocked:
 		if st == sop.StatusAtDoor && v.Waiting == "" {
-			return nil
+			return s.checkDoor(ev, now) // R6.4
 		}
 	case sop.EvDoorAnswered, sop.EvEntryRefused:
 		if st == sop.StatusAtDoor {
-			return nil
+			return s.checkDoor(ev, now) // R6.2, R6.3
 		}
 	case sop.EvIncident:
 		if st == sop.StatusAtDoor || st == sop.StatusInService {

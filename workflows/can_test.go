@@ -63,7 +63,7 @@ func TestR8_3_ManyVisitsContinueAsNewWithBoundedHistory(t *testing.T) {
 	start := t0.Add(since + 2*time.Hour)
 	h2.cc(time.Minute, sop.Event{Type: sop.EvAppointmentRequested, Start: ptr(start), End: ptr(start.Add(time.Hour))})
 	h2.eng(2*time.Hour-5*time.Minute, sop.Event{Type: sop.EvArrived})
-	h2.eng(2*time.Hour, sop.Event{Type: sop.EvDoorAnswered})
+	h2.eng(2*time.Hour, sop.Event{Type: sop.EvKnocked, Answered: ptr(true)})
 	done := h2.eng(2*time.Hour+30*time.Minute, completed(true, true, true))
 	h2.cc(20*time.Hour, sop.Event{Type: sop.EvComplaintAnswered, Resolution: "replaced the whole row"})
 	h2.cc(20*time.Hour+time.Minute, sop.Event{Type: sop.EvCardReturned})

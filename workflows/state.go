@@ -50,6 +50,9 @@ type State struct {
 	Appointment *Appointment `json:"appointment,omitempty"`
 	Proposed    *Appointment `json:"proposed,omitempty"`
 	Unreachable int          `json:"unreachable,omitempty"` // R4.3, R4.5
+	// ManagerVisitDue: the customer doubted the engineer and refused
+	// entry; the manager is told the rebooked appointment (R6.7).
+	ManagerVisitDue bool `json:"manager_visit_due,omitempty"`
 
 	// Visits (R5–R8).
 	Visits int    `json:"visits"` // service visits made (door answered)
@@ -345,6 +348,8 @@ func (s *State) expected() []expectation {
 		add(sop.EvArrived, sop.R6_4)
 	case sop.StatusAtDoor:
 		switch {
+		case s.Rules >= rulesComplete:
+			s.expectedAtDoor(add) // R6.2–R6.8
 		case v.Waiting != "":
 			add(sop.EvDoorAnswered, sop.R6_3)
 		case v.KnockedAt == nil:

@@ -94,19 +94,19 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 
 	case sop.EvKnocked:
 		if sop.Bool(ev.Answered, false) {
-			st.add(sop.KindKnocked, sop.R6_2, "rang the bell and knocked: door answered")
+			st.outcome(st.add(sop.KindKnocked, sop.R6_2, "rang the bell and knocked: door answered"), sop.OutAnswered)
 			s.enter(st)
 			return
 		}
 		if v.KnockedAt != nil {
-			st.add(sop.KindKnocked, sop.R6_3, "knocked again: no answer")
+			st.outcome(st.add(sop.KindKnocked, sop.R6_3, "knocked again: no answer"), sop.OutNoAnswer)
 			return
 		}
 		at := st.now
 		v.KnockedAt = &at
 		p := s.Policy
-		st.add(sop.KindKnocked, sop.R6_2, "rang the bell, then knocked lightly twice three times: no answer; knock again every %s, phone the customer after %s",
-			human(p.KnockInterval.Std()), human(p.CallAfter.Std()))
+		st.outcome(st.add(sop.KindKnocked, sop.R6_2, "rang the bell, then knocked lightly twice three times: no answer; knock again every %s, phone the customer after %s",
+			human(p.KnockInterval.Std()), human(p.CallAfter.Std())), sop.OutNoAnswer)
 		if p.KnockInterval > 0 && p.KnockInterval <= p.CallAfter {
 			s.setClock(clkKnock, at.Add(p.KnockInterval.Std()), sop.R6_3, 1)
 		}
@@ -118,11 +118,11 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 	case sop.EvCallResult:
 		if *ev.Answered {
 			v.CallAnswered = true
-			st.add(sop.KindCallResult, sop.R6_3, "customer answered the phone: the engineer waits for the door")
+			st.outcome(st.add(sop.KindCallResult, sop.R6_3, "customer answered the phone: the engineer waits for the door"), sop.OutAnswered)
 			return
 		}
 		v.NotePrompted = true
-		st.add(sop.KindCallResult, sop.R6_3, "customer did not answer the phone")
+		st.outcome(st.add(sop.KindCallResult, sop.R6_3, "customer did not answer the phone"), sop.OutNoAnswer)
 		st.add(sop.KindLeaveNote, sop.R6_3, "ask the neighbours and look downstairs; if the customer is not in, leave a note on the door with the service number")
 		st.notify(sop.ToEngineer, sop.MsgLeaveNote, sop.R6_3, s.jobParams())
 
@@ -144,7 +144,15 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 			return
 		}
 		st.add(sop.KindManagerVisit, sop.R6_5, "customer did not accept the apology: the after-sales manager visits to apologise")
-		st.notify(sop.ToManager, sop.MsgManagerVisit, sop.R6_5, map[string]string{"why": "apology for a late visit not accepted"})
+		params := map[string]string{"why": "apology for a late visit not accepted"}
+		if s.Rules >= rulesComplete {
+			params["late"] = human(v.LateBy.Std().Round(time.Second))
+			params["engineer"] = s.Engineer
+			params["customer"] = s.Request.Customer.Name
+			params["phone"] = s.Request.Customer.Phone
+			params["address"] = s.Request.Customer.Address
+		}
+		st.notify(sop.ToManager, sop.MsgManagerVisit, sop.R6_5, params)
 
 	case sop.EvDiagnosed:
 		v.Diagnosed = true
@@ -238,20 +246,24 @@ func (s *State) onArrived(st *step) {
 	s.Status = sop.StatusAtDoor
 	start := s.Appointment.Start
 	if !at.After(start) {
-		st.add(sop.KindArrived, sop.R6_4, "arrived %s before the appointment: appearance checked (R6.1); introduce yourself and show the ID badge", human(start.Sub(at).Round(time.Second)))
+		e := st.add(sop.KindArrived, sop.R6_4, "arrived %s before the appointment: appearance checked (R6.1); introduce yourself and show the ID badge", human(start.Sub(at).Round(time.Second)))
+		if s.Rules >= rulesComplete && s.Policy.DoorEarly > 0 && start.Sub(at) > s.Policy.DoorEarly.Std() {
+			e.Detail += fmt.Sprintf("; ring and knock from %s, at most %s early (R6.4)", s.doorClock(start.Add(-s.Policy.DoorEarly.Std())), human(s.Policy.DoorEarly.Std()))
+		}
+		st.outcome(e, sop.OutOnTime)
 		return
 	}
 	late := at.Sub(start)
 	v.LateBy = sop.D(late)
-	st.add(sop.KindArrived, sop.R6_4, "arrived %s after the appointment", human(late.Round(time.Second)))
+	st.outcome(st.add(sop.KindArrived, sop.R6_4, "arrived %s after the appointment", human(late.Round(time.Second))), sop.OutLate)
 	if late < s.Policy.LateMajor.Std() {
-		st.add(sop.KindLate, sop.R6_5, "late %s (under %s): apologise (traffic), offer to rebook if the customer is in a hurry",
-			human(late.Round(time.Second)), human(s.Policy.LateMajor.Std()))
+		st.outcome(st.add(sop.KindLate, sop.R6_5, "late %s (under %s): apologise (traffic), offer to rebook if the customer is in a hurry",
+			human(late.Round(time.Second)), human(s.Policy.LateMajor.Std())), sop.OutLate)
 		return
 	}
 	v.ApologyPending = true
-	st.add(sop.KindLate, sop.R6_5, "late %s (%s or more): sincere apology, explanation and a small gift; if the apology is not accepted the after-sales manager visits to apologise",
-		human(late.Round(time.Second)), human(s.Policy.LateMajor.Std()))
+	st.outcome(st.add(sop.KindLate, sop.R6_5, "late %s (%s or more): sincere apology, explanation and a small gift; if the apology is not accepted the after-sales manager visits to apologise",
+		human(late.Round(time.Second)), human(s.Policy.LateMajor.Std())), sop.OutLate)
 }
 
 // enter is the door opening: the door protocol ends and the service begins.
@@ -259,6 +271,7 @@ func (s *State) enter(st *step) {
 	v := s.Visit
 	s.clearClock(clkKnock, -1)
 	s.clearClock(clkCall, -1)
+	s.clearClock(clkDoorWait, -1)
 	detail := "door answered"
 	if v.KnockedAt != nil {
 		detail += fmt.Sprintf(" after %s of knocking (%d prompts)", human(st.now.Sub(*v.KnockedAt).Round(time.Second)), v.Prompts)
@@ -276,22 +289,32 @@ func (s *State) onEntryRefused(st *step, ev sop.Event) {
 	v := s.Visit
 	s.clearClock(clkKnock, -1)
 	s.clearClock(clkCall, -1)
+	s.clearClock(clkDoorWait, -1)
 	wait := sop.Bool(ev.Wait, false)
 	switch ev.Reason {
 	case sop.RefusedNotHome:
 		st.add(sop.KindEntryRefused, sop.R6_6, "customer not at home: apologised, left, and the reason is followed up to reach the customer%s", note(ev))
 		s.rebook(st, sop.R6_6, "customer not at home: rebook")
 	case sop.RefusedHelperRefuses:
-		st.add(sop.KindEntryRefused, sop.R6_6, "only a helper at home, who refuses entry: ID badge shown, the helper is asked to call the customer%s", note(ev))
+		e := st.add(sop.KindEntryRefused, sop.R6_6, "only a helper at home, who refuses entry: ID badge shown, the helper is asked to call the customer%s", note(ev))
 		if wait {
 			v.Waiting = ev.Reason
+			s.doorWait(st, e, sop.R6_6)
 			return
 		}
 		s.rebook(st, sop.R6_6, "helper refused entry: rebook with the customer")
 	case sop.RefusedDoubtsEngineer:
 		st.add(sop.KindEntryRefused, sop.R6_7, "customer doubts the engineer: ID badge and the supervision number given; still refused%s", note(ev))
 		st.add(sop.KindManagerVisit, sop.R6_7, "the after-sales manager visits the customer in person")
-		st.notify(sop.ToManager, sop.MsgManagerVisit, sop.R6_7, map[string]string{"why": "customer doubted the engineer and refused entry"})
+		params := map[string]string{"why": "customer doubted the engineer and refused entry"}
+		if s.Rules >= rulesComplete {
+			s.ManagerVisitDue = true // told again with the rebooked appointment
+			params["engineer"] = s.Engineer
+			params["customer"] = s.Request.Customer.Name
+			params["phone"] = s.Request.Customer.Phone
+			params["address"] = s.Request.Customer.Address
+		}
+		st.notify(sop.ToManager, sop.MsgManagerVisit, sop.R6_7, params)
 		s.rebook(st, sop.R6_7, "customer refused the engineer: rebook; the manager visits in person")
 	case sop.RefusedProductElsewhere:
 		if ev.Address != "" {
@@ -310,8 +333,9 @@ func (s *State) onEntryRefused(st *step, ev sop.Event) {
 			sop.RefusedEating:   "customer is eating",
 		}[ev.Reason]
 		if wait {
-			st.add(sop.KindEntryRefused, sop.R6_8, "%s: the engineer waits, as the customer wishes%s", what, note(ev))
+			e := st.add(sop.KindEntryRefused, sop.R6_8, "%s: the engineer waits, as the customer wishes%s", what, note(ev))
 			v.Waiting = ev.Reason
+			s.doorWait(st, e, sop.R6_8)
 			return
 		}
 		st.add(sop.KindEntryRefused, sop.R6_8, "%s: rebooked with the customer's consent%s", what, note(ev))
@@ -443,6 +467,7 @@ func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now t
 			"start": s.clock(a.Start), "end": s.clock(a.End), "address": s.Request.Customer.Address,
 			"model": s.Request.Product.Model, "purchase_date": s.Request.Product.PurchaseDate, "symptoms": s.Request.Symptoms,
 		})
+		s.managerWithRebooking(st) // R6.7
 		s.clearVisitClocks()
 		s.setClock(clkDeparture, a.Departure(s.Policy), sop.R5_2, 0)
 		if s.Policy.LateNotice > 0 {
@@ -503,7 +528,7 @@ func (s *State) fire(c Clock, now time.Time) *step {
 			human(p.ArriveEarly.Std()), s.clock(a.Start), human(a.Travel.Std()), yesNo(s.Loaner, " and loaner unit", ""))
 		st.notify(sop.ToEngineer, sop.MsgDepartNow, sop.R5_2, s.jobParams())
 	case clkLateNotice:
-		st.system(sop.KindLate, sop.R6_5, "engineer not at the door %s before the appointment: call the customer now and apologise", human(p.LateNotice.Std()))
+		st.outcome(st.system(sop.KindLate, sop.R6_5, "engineer not at the door %s before the appointment: call the customer now and apologise", human(p.LateNotice.Std())), sop.OutDue)
 		st.notify(sop.ToEngineer, sop.MsgLateCall, sop.R6_5, s.jobParams())
 	case clkKnock:
 		v := s.Visit
@@ -529,6 +554,8 @@ func (s *State) fire(c Clock, now time.Time) *step {
 		if next := time.Duration(n+1) * p.KnockInterval.Std(); next <= p.CallAfter.Std() {
 			s.setClock(clkKnock, v.KnockedAt.Add(next), sop.R6_3, n+1)
 		}
+	case clkDoorWait:
+		s.doorWaitOver(st, c) // R6.6, R6.8
 	case clkCall:
 		s.Visit.Called = true
 		st.system(sop.KindCallCustomer, sop.R6_3, "no answer for %s: phone the customer", human(p.CallAfter.Std()))

@@ -526,9 +526,16 @@ func TestR6_6to8_EntryRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.atDoor()
+			at := 25 * time.Hour
+			if tc.ev.Reason == sop.RefusedNotHome {
+				// R6.3: "not at home" is what the customer says on the phone.
+				h.eng(at, sop.Event{Type: sop.EvKnocked, Answered: ptr(false)})
+				h.eng(at+5*time.Minute+10*time.Second, sop.Event{Type: sop.EvCallResult, Answered: ptr(true)})
+				at += 6 * time.Minute
+			}
 			ev := tc.ev
 			ev.Type = sop.EvEntryRefused
-			r := h.eng(25*time.Hour, ev)
+			r := h.eng(at, ev)
 			h.run(goodRequest(), testPolicy(), 26*time.Hour)
 			v := wantOK(t, r)
 			wantStatus(t, v, tc.status)
@@ -730,7 +737,7 @@ func TestR8_3_RevisitsUntilSatisfied(t *testing.T) {
 		start := t0.Add(day + 25*time.Hour)
 		h.cc(day+2*time.Minute, sop.Event{Type: sop.EvAppointmentRequested, Start: ptr(start), End: ptr(start.Add(time.Hour))})
 		h.eng(day+25*time.Hour-5*time.Minute, sop.Event{Type: sop.EvArrived})
-		h.eng(day+25*time.Hour, sop.Event{Type: sop.EvDoorAnswered})
+		h.eng(day+25*time.Hour, sop.Event{Type: sop.EvKnocked, Answered: ptr(true)})
 		last = h.eng(day+25*time.Hour+30*time.Minute, completed(visit == 3, true, true))
 	}
 	h.run(goodRequest(), testPolicy(), 0)

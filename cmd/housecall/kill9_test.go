@@ -52,7 +52,9 @@ func startDevProcess(t *testing.T, dir, dbURL string) *devProcess {
 	cmd.Env = append(os.Environ(), kill9Child+"=1",
 		"HOUSECALL_DEV_DATA_DIR="+dir, "HOUSECALL_DATABASE_URL="+dbURL,
 		"HOUSECALL_HTTP_ADDR=127.0.0.1:0", "HOUSECALL_TEMPORAL_ADDRESS=127.0.0.1:0", "HOUSECALL_DEV_UI_ADDR=127.0.0.1:0",
-		"HOUSECALL_SOP_KNOCK_INTERVAL=1s", "HOUSECALL_SOP_CALL_AFTER=20s")
+		"HOUSECALL_SOP_KNOCK_INTERVAL=1s", "HOUSECALL_SOP_CALL_AFTER=20s",
+		// The engineer knocks at once, a day before the slot (R6.4: sop.door_early).
+		"HOUSECALL_SOP_DOOR_EARLY=48h")
 	log, err := os.Create(filepath.Join(dir, fmt.Sprintf("dev-%d.log", time.Now().UnixNano())))
 	if err != nil {
 		t.Fatal(err)
