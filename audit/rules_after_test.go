@@ -58,6 +58,9 @@ func visit(h *wftest.Harness, start, done time.Duration, satisfied, signed, cert
 	h.Eng(start-40*time.Minute, sop.Event{Type: sop.EvDeparted, Checklist: wftest.Checklist(sop.EvDeparted)})
 	h.Eng(start-5*time.Minute, sop.Event{Type: sop.EvArrived, Checklist: wftest.Checklist(sop.EvArrived)})
 	h.Eng(start, sop.Event{Type: sop.EvKnocked, Answered: wftest.Ptr(true), Checklist: wftest.Checklist(sop.EvKnocked)})
+	// The cause found (R7.1) and the work explained and agreed (R12.2).
+	h.Eng(start+(done-start)/3, sop.Event{Type: sop.EvDiagnosed, Cause: "firing defect", Onsite: wftest.Ptr(true)})
+	h.Eng(start+2*(done-start)/3, sop.Event{Type: sop.EvWorkExplained, Accepted: wftest.Ptr(true), Minutes: wftest.Ptr(30), Fee: wftest.Ptr(0.0)})
 	h.Eng(done, sop.Event{Type: sop.EvCompleted, QualityRating: wftest.Ptr(5), AttitudeRating: wftest.Ptr(5),
 		Satisfied: wftest.Ptr(satisfied), SignedByCustomer: wftest.Ptr(signed), FixCertain: wftest.Ptr(certain),
 		Record: &sop.ServiceRecord{Cause: "firing defect", Measures: "replaced 3 tiles"}, Checklist: wftest.Checklist(sop.EvCompleted)})

@@ -199,6 +199,10 @@ type Event struct {
 	// completed); an item left out is recorded as not confirmed.
 	Checklist []string `json:"checklist,omitempty"`
 
+	// Remote asks, at triage, for the fault to be solved remotely (phone or
+	// video guidance) before any visit, whatever its category.
+	Remote *bool `json:"remote,omitempty"` // ext: R12.7: triaged
+
 	// Set by housecall, never by the caller.
 	Actor Actor     `json:"actor"`
 	At    time.Time `json:"at,omitempty"` // when the API received it

@@ -105,4 +105,5 @@ const (
 	KindRepairRefused         Kind = "repair_refused"         // ext: R12.3
 	KindPaused                Kind = "paused"                 // ext: R12.4
 	KindResumed               Kind = "resumed"                // ext: R12.4
+	KindTriageReopened        Kind = "triage_reopened"        // ext: R2.1: symptoms changed after the triage: triaged again
 )

@@ -104,14 +104,11 @@ func (s *State) enterTriage(st *step) {
 // enterScheduling plans a visit: the fee standard is quoted first when the
 // visit is charged (R3.2), then an appointment is awaited (R4.1).
 func (s *State) enterScheduling(st *step) {
+	if s.partsFirst(st) { // R2.3 (intake.go)
+		return
+	}
 	if s.Chargeable && !s.FeeQuoted {
-		s.FeeQuoted = true
-		why := "out of warranty"
-		if s.Warranty == "in" {
-			why = "not a quality fault (misuse)"
-		}
-		st.system(sop.KindFeeQuoted, sop.R3_2, "%s: actual cost of parts and labour is charged; customer told the fee standard before the visit; engineer brings a receipt", why)
-		st.notify(sop.ToCustomer, sop.MsgFeeStandard, sop.R3_2, map[string]string{"reason": why})
+		s.quoteFee(st)
 	}
 	s.Status = sop.StatusScheduling
 	if p := s.Request.Preferred; p != nil && s.Visits == 0 && s.Appointment == nil && p.Start.After(st.now) {
@@ -265,7 +262,7 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		}
 	}
 	if s.expects(ev.Type) {
-		return nil
+		return s.intakeCheck(ev) // R3.1, R12.6, R12.7 (intake.go)
 	}
 	return notValid("request %s is %s and does not take %s now; it waits for: %s", s.ID, st, ev.Type, s.describeWaits())
 }
@@ -341,6 +338,7 @@ func (s *State) onInfoVerified(st *step, ev sop.Event) {
 	if slices.Contains(changed, "product.purchase_date") {
 		s.decideWarranty(st)
 	}
+	s.afterCorrection(st, changed) // R2.1, R3.1, R3.2 (intake.go)
 }
 
 func (s *State) onTriaged(st *step, ev sop.Event) {
@@ -359,6 +357,7 @@ func (s *State) onTriaged(st *step, ev sop.Event) {
 	if ev.Category == sop.CategoryMisuse {
 		s.Chargeable = true // not a quality fault: charged even in warranty (R3.1)
 	}
+	s.triageWarranty(st, ev) // R12.6 (intake.go)
 	if !onsite {
 		s.Loaner = true
 		st.add(sop.KindWorkshop, sop.R2_5, "workshop repair planned: the engineer brings a loaner unit")
@@ -367,6 +366,7 @@ func (s *State) onTriaged(st *step, ev sop.Event) {
 	case ev.Category == sop.CategoryMisuse:
 		// R2.2: phone consultation instead of a visit.
 		s.Status = sop.StatusConsulting
+	case s.remoteFirst(st, ev): // R12.7 (intake.go)
 	case ev.Category == sop.CategoryUnknown:
 		// R2.4: a fault never (or badly) repaired before: consult HQ before the visit.
 		s.HQ = &Escalation{Rule: sop.R2_4, Description: s.Request.Symptoms, At: st.now, Due: st.now.Add(s.Policy.HQAnswerWithin.Std())}
@@ -383,6 +383,7 @@ func (s *State) afterTriage(st *step) {
 	if len(s.Parts) > 0 {
 		s.Status = sop.StatusAwaitingParts
 		st.parts = s.Parts
+		s.PartsRequisitioned = s.Rules >= rulesComplete
 		st.system(sop.KindPartsRequisitioned, sop.R2_3, "parts requisitioned at once: %s; the visit is planned when they are reserved", strings.Join(s.Parts, ", "))
 		st.notify(sop.ToWarehouse, sop.MsgPartsRequisition, sop.R2_3, map[string]string{"parts": strings.Join(s.Parts, ", ")})
 		return

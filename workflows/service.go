@@ -104,7 +104,10 @@ func (s *State) checkService(ev sop.Event, now time.Time) (handled bool, err err
 		case s.Chargeable && !s.svc().Agreed:
 			return true, notValid("a charged visit starts only with the customer's agreement to the work and its fee: send work_explained first (R12.2)")
 		}
-		return true, busy()
+		if err := busy(); err != nil {
+			return true, err
+		}
+		return true, s.intakeCheck(ev) // no charge on a free repair (R3.1, R12.6)
 	case sop.EvDiagnosed:
 		if inService {
 			if !*ev.Onsite && ev.WorkshopAccepted == nil {

@@ -32,6 +32,9 @@ type State struct {
 	WarrantyUntil string   `json:"warranty_until,omitempty"`
 	Chargeable    bool     `json:"chargeable,omitempty"`
 	FeeQuoted     bool     `json:"fee_quoted,omitempty"`
+	// PartsRequisitioned: the parts named at triage were requisitioned
+	// (R2.3; requests begun with rulesComplete).
+	PartsRequisitioned bool `json:"parts_requisitioned,omitempty"`
 
 	// Consultation and follow-ups (R2.2, R9.1).
 	Consulted   bool       `json:"consulted,omitempty"`
