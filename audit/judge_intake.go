@@ -24,6 +24,9 @@ func init() {
 	register(sop.R9_2, judgeEveryConsultation)
 }
 
+// judgeVerification (R1.2): data sent to verification at intake is verified
+// within sop.verify_timeout; breached when it was verified later, or not at
+// all and escalated to the centre.
 func judgeVerification(f *facts) (string, string) {
 	need := f.first(sop.KindVerificationNeeded)
 	if need == nil {
@@ -94,6 +97,9 @@ func judgeEveryConsultation(f *facts) (string, string) {
 	return status, strings.Join(append([]string{fmt.Sprintf("%d consultation(s), %d call-back(s) made", accepted, made)}, details...), "; ")
 }
 
+// judgeHQ (R2.4, R7.2): a question to HQ's technical department is answered
+// within sop.hq_answer_within; breached when it was answered later, or not
+// at all and escalated to the after-sales manager.
 func judgeHQ(rule sop.Rule) judge {
 	return func(f *facts) (string, string) {
 		asks := f.all(sop.KindHQEscalation, rule)
