@@ -63,7 +63,8 @@ $(BIN)/staticcheck:
 $(BIN)/workflowcheck:
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
 
-rules-doc: ## regenerate docs/rules.md from the rule catalogue (housecall rules --markdown)
+rules-doc: ## regenerate the judges' docs (audit/judge_docs.go) and docs/rules.md from the rule catalogue (housecall rules --markdown)
+	HOUSECALL_UPDATE_DOCS=1 $(GO) test -count=1 -run TestJudgeDocsAreGenerated ./audit/
 	$(GO) run ./cmd/housecall rules --markdown > docs/rules.md
 
 fmt: ## gofmt the tree

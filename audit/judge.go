@@ -166,3 +166,17 @@ func JudgeName(r sop.Rule) string {
 	}
 	return strings.Join(parts, ".")
 }
+
+// JudgeDoc says what the verdict on a rule means: its judge's doc comment.
+func JudgeDoc(r sop.Rule) string { return judgeDocs[JudgeName(r)] }
+
+// rulesJudged lists the rules with a judge, in document order.
+func rulesJudged() []sop.Rule {
+	var out []sop.Rule
+	for _, r := range sop.AllRules {
+		if _, ok := judges[r]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -354,6 +354,12 @@ func judgeNeverReachable(f *facts) (string, string) {
 	return Met, "customer unreachable for a while, then reached"
 }
 
+// judgeGuidance (R4.6): technical guidance registered at least
+// sop.guidance_notice before the installation is called back within
+// sop.guidance_call_within before it. Met when a late registration was
+// refused, or the call-back came in the window; breached when no call-back
+// came before the installation (escalated to the manager) or it came
+// outside the window; not applicable while the call-back is pending.
 func judgeGuidance(f *facts) (string, string) {
 	es := f.all(sop.KindGuidanceCall, sop.R4_6)
 	if len(es) == 0 {

@@ -19,6 +19,11 @@ func init() {
 	}
 }
 
+// judgeChecklist: a conduct rule only the engineer can keep is met when the
+// engineer confirmed every item of its checklist with the event it belongs
+// to, breached on the trip where an item was not confirmed (the items
+// named); not applicable before the event, and for requests begun before
+// checklists.
 func judgeChecklist(c sop.Checklist) judge {
 	return func(f *facts) (string, string) {
 		es := f.all(sop.KindChecklist, c.Rule)

@@ -10,28 +10,23 @@ import (
 func init() {
 	register(sop.R1_1, judgeIntake)
 	register(sop.R1_2, judgeVerification)
-	register(sop.R1_3, func(f *facts) (string, string) {
-		return Met, fmt.Sprintf("one workflow for request %s (%d run(s))", f.req.ID, f.runs)
-	})
-	register(sop.R2_1, present(sop.KindTriaged, "triaged", "not triaged"))
+	register(sop.R1_3, judgeOneWorkflow)
+	register(sop.R2_1, judgeTriage)
 	register(sop.R2_2, judgeConsultation)
 	register(sop.R2_3, judgeParts)
 	register(sop.R2_4, judgeHQ(sop.R2_4))
-	register(sop.R2_5, present(sop.KindWorkshop, "workshop repair with a loaner unit planned", "no workshop repair"))
-	register(sop.R3_1, present(sop.KindWarrantyDecided, "", "no warranty decision (not a repair, or data not verified yet)"))
+	register(sop.R3_1, judgeFreeRepair)
 	register(sop.R3_2, judgeFee)
-	register(sop.R3_3, present(sop.KindReturnDecided, "", "not a return or exchange"))
+	register(sop.R3_3, judgeReturn)
+	register(sop.R12_6, judgeInstallationDamage)
+	register(sop.R12_7, judgeRemoteGuidance)
+	register(sop.R12_8, judgeCustomMade)
 	register(sop.R9_2, judgeEveryConsultation)
 }
 
-func judgeIntake(f *facts) (string, string) {
-	e := f.first(sop.KindRequestStarted)
-	if e == nil {
-		return Breached, "no intake recorded"
-	}
-	return Met, fmt.Sprintf("started by %s with the customer's and product's data", e.Actor)
-}
-
+// judgeVerification (R1.2): data sent to verification at intake is verified
+// within sop.verify_timeout; breached when it was verified later, or not at
+// all and escalated to the centre.
 func judgeVerification(f *facts) (string, string) {
 	need := f.first(sop.KindVerificationNeeded)
 	if need == nil {
@@ -102,24 +97,9 @@ func judgeEveryConsultation(f *facts) (string, string) {
 	return status, strings.Join(append([]string{fmt.Sprintf("%d consultation(s), %d call-back(s) made", accepted, made)}, details...), "; ")
 }
 
-func judgeParts(f *facts) (string, string) {
-	req := f.first(sop.KindPartsRequisitioned)
-	if req == nil {
-		return NotApplicable, "no parts needed"
-	}
-	res := f.first(sop.KindPartsReserved)
-	booked := f.first(sop.KindAppointmentBooked)
-	switch {
-	case res == nil && booked != nil:
-		return Breached, "visit booked before the parts were reserved"
-	case res == nil:
-		return NotApplicable, "parts requisitioned at once, not reserved yet"
-	case booked != nil && booked.At.Before(res.At):
-		return Breached, "visit booked before the parts were reserved"
-	}
-	return Met, fmt.Sprintf("parts requisitioned at once and reserved %s later, before the visit was booked", span(res.At.Sub(req.At)))
-}
-
+// judgeHQ (R2.4, R7.2): a question to HQ's technical department is answered
+// within sop.hq_answer_within; breached when it was answered later, or not
+// at all and escalated to the after-sales manager.
 func judgeHQ(rule sop.Rule) judge {
 	return func(f *facts) (string, string) {
 		asks := f.all(sop.KindHQEscalation, rule)
@@ -140,21 +120,6 @@ func judgeHQ(rule sop.Rule) judge {
 		}
 		return NotApplicable, "HQ's answer pending"
 	}
-}
-
-func judgeFee(f *facts) (string, string) {
-	fee := f.first(sop.KindFeeQuoted)
-	booked := f.first(sop.KindAppointmentBooked)
-	if fee == nil {
-		if booked != nil && f.chargeable() {
-			return Breached, "a charged visit was booked without quoting the fee standard first"
-		}
-		return NotApplicable, "not charged, or no visit planned"
-	}
-	if booked != nil && booked.At.Before(fee.At) {
-		return Breached, "fee standard quoted only after the visit was booked"
-	}
-	return Met, "fee standard quoted before the visit; engineer brings a receipt"
 }
 
 func (f *facts) chargeable() bool {

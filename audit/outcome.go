@@ -56,6 +56,13 @@ func outcome(e workflows.Entry) sop.Outcome {
 		if strings.Contains(d, "(corrected ") {
 			return sop.OutChanged
 		}
+	case sop.KindReturnDecided:
+		switch {
+		case strings.Contains(d, " refused: "):
+			return sop.OutRefused
+		case strings.Contains(d, " accepted within "):
+			return sop.OutApproved
+		}
 	case sop.KindCompensation:
 		switch {
 		case strings.Contains(d, "the centre approved"):
@@ -82,4 +89,19 @@ func bookedTravel(e workflows.Entry) (time.Duration, bool) {
 	}
 	d, err := time.ParseDuration(rest[:j])
 	return d, err == nil
+}
+
+// returnPlace is where an accepted return (R3.3) was sent: the "place" of
+// the decision's notification, or, for requests begun before it, what the
+// decision's wording said.
+func returnPlace(e workflows.Entry, s workflows.CommitInput) string {
+	for _, n := range s.Notifications {
+		if n.Message == sop.MsgReturnDecision && n.Params["place"] != "" {
+			return n.Params["place"]
+		}
+	}
+	if strings.Contains(e.Detail, "handled at the warehouse") {
+		return "warehouse"
+	}
+	return "store"
 }

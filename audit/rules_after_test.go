@@ -58,6 +58,9 @@ func visit(h *wftest.Harness, start, done time.Duration, satisfied, signed, cert
 	h.Eng(start-40*time.Minute, sop.Event{Type: sop.EvDeparted, Checklist: wftest.Checklist(sop.EvDeparted)})
 	h.Eng(start-5*time.Minute, sop.Event{Type: sop.EvArrived, Checklist: wftest.Checklist(sop.EvArrived)})
 	h.Eng(start, sop.Event{Type: sop.EvKnocked, Answered: wftest.Ptr(true), Checklist: wftest.Checklist(sop.EvKnocked)})
+	// The cause found (R7.1) and the work explained and agreed (R12.2).
+	h.Eng(start+(done-start)/3, sop.Event{Type: sop.EvDiagnosed, Cause: "firing defect", Onsite: wftest.Ptr(true)})
+	h.Eng(start+2*(done-start)/3, sop.Event{Type: sop.EvWorkExplained, Accepted: wftest.Ptr(true), Minutes: wftest.Ptr(30), Fee: wftest.Ptr(0.0)})
 	h.Eng(done, sop.Event{Type: sop.EvCompleted, QualityRating: wftest.Ptr(5), AttitudeRating: wftest.Ptr(5),
 		Satisfied: wftest.Ptr(satisfied), SignedByCustomer: wftest.Ptr(signed), FixCertain: wftest.Ptr(certain),
 		Record: &sop.ServiceRecord{Cause: "firing defect", Measures: "replaced 3 tiles"}, Checklist: wftest.Checklist(sop.EvCompleted)})
@@ -77,7 +80,7 @@ const (
 func at(d time.Duration) time.Time { return wftest.T0.Add(d) }
 
 // wantEntryAt asserts exactly one entry of kind (and rule) at T0+d.
-func wantEntryAt(t *testing.T, h *wftest.Harness, kind sop.Kind, rule sop.Rule, d time.Duration) workflows.Entry {
+func wantEntryAtAfter(t *testing.T, h *wftest.Harness, kind sop.Kind, rule sop.Rule, d time.Duration) workflows.Entry {
 	t.Helper()
 	var got []workflows.Entry
 	for _, e := range h.Only(kind) {
@@ -92,7 +95,7 @@ func wantEntryAt(t *testing.T, h *wftest.Harness, kind sop.Kind, rule sop.Rule, 
 }
 
 // wantNote asserts exactly one notification of msg to whom at T0+d, urgent or not.
-func wantNote(t *testing.T, h *wftest.Harness, msg sop.Message, to sop.Audience, d time.Duration, urgent bool) wftest.Sent {
+func wantOneNote(t *testing.T, h *wftest.Harness, msg sop.Message, to sop.Audience, d time.Duration, urgent bool) wftest.Sent {
 	t.Helper()
 	var got []wftest.Sent
 	for _, n := range h.Notes(msg) {
@@ -109,7 +112,7 @@ func wantNote(t *testing.T, h *wftest.Harness, msg sop.Message, to sop.Audience,
 	return got[0]
 }
 
-func noNote(t *testing.T, h *wftest.Harness, msg sop.Message) {
+func noNoteAfter(t *testing.T, h *wftest.Harness, msg sop.Message) {
 	t.Helper()
 	if n := h.Notes(msg); len(n) > 0 {
 		t.Fatalf("unexpected %s: %+v", msg, n)
@@ -123,7 +126,7 @@ func noEscalation(t *testing.T, h *wftest.Harness, rule sop.Rule) {
 			t.Fatalf("unexpected escalation %+v", e)
 		}
 	}
-	noNote(t, h, sop.MsgCallbackOverdue)
+	noNoteAfter(t, h, sop.MsgCallbackOverdue)
 }
 
 // wantCallbackEscalated asserts the two escalations of a call-back never
@@ -141,8 +144,8 @@ func wantCallbackEscalated(t *testing.T, h *wftest.Harness, rule sop.Rule, centr
 		es[0].Outcome != sop.OutMissed || es[1].Outcome != sop.OutMissed {
 		t.Fatalf("escalations %+v; timeline:%s", es, h.Timeline())
 	}
-	c := wantNote(t, h, sop.MsgCallbackOverdue, sop.ToCentre, centreAt, true)
-	m := wantNote(t, h, sop.MsgCallbackOverdue, sop.ToManager, managerAt, true)
+	c := wantOneNote(t, h, sop.MsgCallbackOverdue, sop.ToCentre, centreAt, true)
+	m := wantOneNote(t, h, sop.MsgCallbackOverdue, sop.ToManager, managerAt, true)
 	if c.Params["phone"] != wftest.Request().Customer.Phone || c.Params["within"] != "17m" || m.Params["after"] != "7h" || c.Rule != rule || m.Rule != rule {
 		t.Fatalf("escalation notices %+v / %+v", c, m)
 	}
@@ -162,16 +165,16 @@ func init() {
 				wftest.MustOK(h.T, ok)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				plan := wantEntryAt(t, h, sop.KindFollowupPlanned, sop.R2_2, consultedAt)
+				plan := wantEntryAtAfter(t, h, sop.KindFollowupPlanned, sop.R2_2, consultedAt)
 				if plan.Outcome != sop.OutPlanned {
 					t.Fatalf("plan %+v", plan)
 				}
-				wantEntryAt(t, h, sop.KindFollowupDue, sop.R2_2, callbackDue)
-				n := wantNote(t, h, sop.MsgConsultationCallback, sop.ToCentre, callbackDue, false)
+				wantEntryAtAfter(t, h, sop.KindFollowupDue, sop.R2_2, callbackDue)
+				n := wantOneNote(t, h, sop.MsgConsultationCallback, sop.ToCentre, callbackDue, false)
 				if n.Params["phone"] != wftest.Request().Customer.Phone {
 					t.Fatalf("call-back notice %+v", n)
 				}
-				if r := wantEntryAt(t, h, sop.KindFollowupResult, sop.R2_2, callbackLate); r.Outcome != sop.OutResolved {
+				if r := wantEntryAtAfter(t, h, sop.KindFollowupResult, sop.R2_2, callbackLate); r.Outcome != sop.OutResolved {
 					t.Fatalf("result %+v", r)
 				}
 				noEscalation(t, h, sop.R2_2)
@@ -184,9 +187,9 @@ func init() {
 				h.Run(callbackLate + time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				wantEntryAt(t, h, sop.KindEscalated, sop.R2_2, callbackLate+past)
-				wantNote(t, h, sop.MsgCallbackOverdue, sop.ToCentre, callbackLate+past, true)
-				r := wantEntryAt(t, h, sop.KindFollowupResult, sop.R2_2, callbackLate+time.Minute)
+				wantEntryAtAfter(t, h, sop.KindEscalated, sop.R2_2, callbackLate+past)
+				wantOneNote(t, h, sop.MsgCallbackOverdue, sop.ToCentre, callbackLate+past, true)
+				r := wantEntryAtAfter(t, h, sop.KindFollowupResult, sop.R2_2, callbackLate+time.Minute)
 				if r.Outcome != sop.OutUnresolved {
 					t.Fatalf("result %+v", r)
 				}
@@ -210,8 +213,8 @@ func init() {
 				h.Run(callbackLate + time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				cons := wantEntryAt(t, h, sop.KindConsultation, sop.R2_2, consultedAt)
-				due := wantEntryAt(t, h, sop.KindFollowupDue, sop.R2_2, callbackDue)
+				cons := wantEntryAtAfter(t, h, sop.KindConsultation, sop.R2_2, consultedAt)
+				due := wantEntryAtAfter(t, h, sop.KindFollowupDue, sop.R2_2, callbackDue)
 				if due.At.Sub(cons.At) != 43*time.Minute {
 					t.Fatalf("call-back due %s after the consultation", due.At.Sub(cons.At))
 				}
@@ -267,13 +270,13 @@ func init() {
 				}
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				if p := wantEntryAt(t, h, sop.KindFollowupPlanned, sop.R9_1, dayDone); p.Outcome != sop.OutPlanned {
+				if p := wantEntryAtAfter(t, h, sop.KindFollowupPlanned, sop.R9_1, dayDone); p.Outcome != sop.OutPlanned {
 					t.Fatalf("plan %+v", p)
 				}
-				if d := wantEntryAt(t, h, sop.KindFollowupDue, sop.R9_1, followupDue); d.Outcome != sop.OutDue {
+				if d := wantEntryAtAfter(t, h, sop.KindFollowupDue, sop.R9_1, followupDue); d.Outcome != sop.OutDue {
 					t.Fatalf("due %+v", d)
 				}
-				wantNote(t, h, sop.MsgFollowupCall, sop.ToCentre, followupDue, false)
+				wantOneNote(t, h, sop.MsgFollowupCall, sop.ToCentre, followupDue, false)
 				noEscalation(t, h, sop.R9_1)
 			}},
 		ruleCase{rule: sop.R9_1, want: audit.Breached, name: "followup_call_one_minute_past_its_deadline",
@@ -285,12 +288,12 @@ func init() {
 				h.Run(followupDue + 2*time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				wantEntryAt(t, h, sop.KindEscalated, sop.R9_1, followupDue+17*time.Minute+past)
-				wantNote(t, h, sop.MsgCallbackOverdue, sop.ToCentre, followupDue+17*time.Minute+past, true)
-				if r := wantEntryAt(t, h, sop.KindFollowupResult, sop.R9_1, followupDue+18*time.Minute); r.Outcome != sop.OutUnresolved {
+				wantEntryAtAfter(t, h, sop.KindEscalated, sop.R9_1, followupDue+17*time.Minute+past)
+				wantOneNote(t, h, sop.MsgCallbackOverdue, sop.ToCentre, followupDue+17*time.Minute+past, true)
+				if r := wantEntryAtAfter(t, h, sop.KindFollowupResult, sop.R9_1, followupDue+18*time.Minute); r.Outcome != sop.OutUnresolved {
 					t.Fatalf("result %+v", r)
 				}
-				wantEntryAt(t, h, sop.KindRevisit, sop.R9_1, followupDue+18*time.Minute)
+				wantEntryAtAfter(t, h, sop.KindRevisit, sop.R9_1, followupDue+18*time.Minute)
 			}},
 		ruleCase{rule: sop.R9_1, want: audit.Breached, name: "followup_call_never_made_escalated_to_centre_then_manager",
 			evidence: "not made within 17 m",
@@ -314,14 +317,14 @@ func init() {
 				wftest.MustOK(h.T, ok)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				n := wantNote(t, h, sop.MsgComplaintReceived, sop.ToCustomer, complainedAt, false)
+				n := wantOneNote(t, h, sop.MsgComplaintReceived, sop.ToCustomer, complainedAt, false)
 				if n.Recipient != wftest.Request().Customer.Phone || n.Params["due"] != "2026-03-02 15:00" {
 					t.Fatalf("complaint receipt %+v", n)
 				}
 				if len(h.Only(sop.KindComplaintOverdue)) != 0 {
 					t.Fatalf("overdue at the deadline:%s", h.Timeline())
 				}
-				noNote(t, h, sop.MsgComplaintOverdue)
+				noNoteAfter(t, h, sop.MsgComplaintOverdue)
 			}},
 		ruleCase{rule: sop.R11_1, want: audit.Breached, name: "complaint_answered_one_minute_late_manager_told",
 			evidence: "complaint #1 answered 5 h 01 m after it was made, over the 5 h 00 m limit",
@@ -332,8 +335,8 @@ func init() {
 				h.Run(complainedAt + 7*time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				wantEntryAt(t, h, sop.KindComplaintOverdue, sop.R11_1, complainedAt+5*time.Hour+past)
-				n := wantNote(t, h, sop.MsgComplaintOverdue, sop.ToManager, complainedAt+5*time.Hour+past, true)
+				wantEntryAtAfter(t, h, sop.KindComplaintOverdue, sop.R11_1, complainedAt+5*time.Hour+past)
+				n := wantOneNote(t, h, sop.MsgComplaintOverdue, sop.ToManager, complainedAt+5*time.Hour+past, true)
 				if n.Params["n"] != "1" || n.Rule != sop.R11_1 {
 					t.Fatalf("manager's notice %+v", n)
 				}
@@ -346,7 +349,7 @@ func init() {
 				h.Run(complainedAt + 7*time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				wantNote(t, h, sop.MsgComplaintOverdue, sop.ToManager, complainedAt+5*time.Hour+past, true)
+				wantOneNote(t, h, sop.MsgComplaintOverdue, sop.ToManager, complainedAt+5*time.Hour+past, true)
 			}},
 
 		// R11.2 -----------------------------------------------------------
@@ -446,7 +449,7 @@ func init() {
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
 				wantCardClock(t, view, lateDue)
-				if r := wantEntryAt(t, h, sop.KindCardReturned, sop.R10_1, lateDue); r.Outcome != sop.OutOnTime {
+				if r := wantEntryAtAfter(t, h, sop.KindCardReturned, sop.R10_1, lateDue); r.Outcome != sop.OutOnTime {
 					t.Fatalf("card %+v", r)
 				}
 				if len(h.Only(sop.KindCardOverdue)) > 0 {
@@ -462,14 +465,14 @@ func init() {
 				h.Run(lateDue + 2*time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				if o := wantEntryAt(t, h, sop.KindCardOverdue, sop.R10_1, lateDue+past); o.Outcome != sop.OutMissed {
+				if o := wantEntryAtAfter(t, h, sop.KindCardOverdue, sop.R10_1, lateDue+past); o.Outcome != sop.OutMissed {
 					t.Fatalf("overdue %+v", o)
 				}
-				n := wantNote(t, h, sop.MsgCardOverdue, sop.ToCentre, lateDue+past, false)
+				n := wantOneNote(t, h, sop.MsgCardOverdue, sop.ToCentre, lateDue+past, false)
 				if n.Params["visit"] != "1" || n.Params["engineer"] != "E-1" {
 					t.Fatalf("card notice %+v", n)
 				}
-				if r := wantEntryAt(t, h, sop.KindCardReturned, sop.R10_1, lateDue+past); r.Outcome != sop.OutLate {
+				if r := wantEntryAtAfter(t, h, sop.KindCardReturned, sop.R10_1, lateDue+past); r.Outcome != sop.OutLate {
 					t.Fatalf("card %+v", r)
 				}
 			}},
@@ -496,8 +499,8 @@ func init() {
 				h.Run(nightDue + 2*time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				wantEntryAt(t, h, sop.KindCardOverdue, sop.R10_1, nightDue+past)
-				wantNote(t, h, sop.MsgCardOverdue, sop.ToCentre, nightDue+past, false)
+				wantEntryAtAfter(t, h, sop.KindCardOverdue, sop.R10_1, nightDue+past)
+				wantOneNote(t, h, sop.MsgCardOverdue, sop.ToCentre, nightDue+past, false)
 			}},
 
 		// R10.2 -----------------------------------------------------------
@@ -514,8 +517,8 @@ func init() {
 				h.Run(reconcileRun + 3*time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				wantEntryAt(t, h, sop.KindReconciled, sop.R10_2, reconcileRun)
-				noNote(t, h, sop.MsgFalsification)
+				wantEntryAtAfter(t, h, sop.KindReconciled, sop.R10_2, reconcileRun)
+				noNoteAfter(t, h, sop.MsgFalsification)
 			}},
 		ruleCase{rule: sop.R10_2, want: audit.Breached, name: "card_not_returned_flagged_and_callback_never_made",
 			evidence: "suspected falsification: visit 1 (E-1): service card not returned",
@@ -529,12 +532,12 @@ func init() {
 				h.Run(reconcileRun + 17*time.Minute + 7*time.Hour + time.Minute)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				wantEntryAt(t, h, sop.KindSuspectedFalsified, sop.R10_2, reconcileRun)
-				n := wantNote(t, h, sop.MsgFalsification, sop.ToCentre, reconcileRun, true)
+				wantEntryAtAfter(t, h, sop.KindSuspectedFalsified, sop.R10_2, reconcileRun)
+				n := wantOneNote(t, h, sop.MsgFalsification, sop.ToCentre, reconcileRun, true)
 				if n.Params["phone"] != wftest.Request().Customer.Phone || n.Params["visit"] != "1" {
 					t.Fatalf("falsification notice %+v", n)
 				}
-				wantEntryAt(t, h, sop.KindFollowupDue, sop.R10_2, reconcileRun)
+				wantEntryAtAfter(t, h, sop.KindFollowupDue, sop.R10_2, reconcileRun)
 				wantCallbackEscalated(t, h, sop.R10_2, reconcileRun+17*time.Minute+past, reconcileRun+17*time.Minute+7*time.Hour+past)
 			}},
 		// reconcile_at 19:10 (not the default 18:00): the run after the
@@ -551,8 +554,8 @@ func init() {
 				h.Run(reconcileRun + 3*time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				wantEntryAt(t, h, sop.KindEscalated, sop.R10_2, reconcileRun+70*time.Minute+23*time.Minute)
-				n := wantNote(t, h, sop.MsgEscalation, sop.ToCentre, reconcileRun+93*time.Minute, true)
+				wantEntryAtAfter(t, h, sop.KindEscalated, sop.R10_2, reconcileRun+70*time.Minute+23*time.Minute)
+				n := wantOneNote(t, h, sop.MsgEscalation, sop.ToCentre, reconcileRun+93*time.Minute, true)
 				if n.Rule != sop.R10_2 {
 					t.Fatalf("notice %+v", n)
 				}
@@ -600,10 +603,10 @@ func unsignedCard(h *wftest.Harness) {
 
 func wantConfirmationAsked(t *testing.T, h *wftest.Harness) {
 	t.Helper()
-	if e := wantEntryAt(t, h, sop.KindReconciled, sop.R10_2, reconcileRun); e.Outcome != sop.OutUnconfirmed {
+	if e := wantEntryAtAfter(t, h, sop.KindReconciled, sop.R10_2, reconcileRun); e.Outcome != sop.OutUnconfirmed {
 		t.Fatalf("reconciled %+v", e)
 	}
-	n := wantNote(t, h, sop.MsgConfirmSatisfaction, sop.ToCentre, reconcileRun, false)
+	n := wantOneNote(t, h, sop.MsgConfirmSatisfaction, sop.ToCentre, reconcileRun, false)
 	if n.Params["phone"] != wftest.Request().Customer.Phone || n.Params["visit"] != "1" || n.Rule != sop.R10_2 {
 		t.Fatalf("confirmation request %+v", n)
 	}
@@ -632,10 +635,10 @@ func init() {
 				if !found {
 					t.Fatalf("pending %+v does not list satisfaction_confirmed", view.Pending)
 				}
-				if e := wantEntryAt(t, h, sop.KindSatisfactionConfirmed, sop.R10_2, reconcileRun+17*time.Minute); e.Outcome != sop.OutConfirmed {
+				if e := wantEntryAtAfter(t, h, sop.KindSatisfactionConfirmed, sop.R10_2, reconcileRun+17*time.Minute); e.Outcome != sop.OutConfirmed {
 					t.Fatalf("confirmation %+v", e)
 				}
-				noNote(t, h, sop.MsgFalsification)
+				noNoteAfter(t, h, sop.MsgFalsification)
 				noEscalation(t, h, sop.R10_2)
 				if n := h.Only(sop.KindSuspectedFalsified); len(n) > 0 {
 					t.Fatalf("flagged %+v", n)
@@ -652,12 +655,12 @@ func init() {
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
 				wantConfirmationAsked(t, h)
-				if e := wantEntryAt(t, h, sop.KindSatisfactionConfirmed, sop.R10_2, reconcileRun+10*time.Minute); e.Outcome != sop.OutRefused {
+				if e := wantEntryAtAfter(t, h, sop.KindSatisfactionConfirmed, sop.R10_2, reconcileRun+10*time.Minute); e.Outcome != sop.OutRefused {
 					t.Fatalf("confirmation %+v", e)
 				}
-				wantEntryAt(t, h, sop.KindSuspectedFalsified, sop.R10_2, reconcileRun+10*time.Minute)
-				wantNote(t, h, sop.MsgFalsification, sop.ToCentre, reconcileRun+10*time.Minute, true)
-				wantEntryAt(t, h, sop.KindFollowupDue, sop.R10_2, reconcileRun+10*time.Minute)
+				wantEntryAtAfter(t, h, sop.KindSuspectedFalsified, sop.R10_2, reconcileRun+10*time.Minute)
+				wantOneNote(t, h, sop.MsgFalsification, sop.ToCentre, reconcileRun+10*time.Minute, true)
+				wantEntryAtAfter(t, h, sop.KindFollowupDue, sop.R10_2, reconcileRun+10*time.Minute)
 			}},
 		ruleCase{rule: sop.R10_2, want: audit.Breached, name: "confirmation_call_never_made_escalated",
 			evidence: "call asking the customer to confirm an unsigned card not made within 17m",

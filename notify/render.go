@@ -276,6 +276,9 @@ var defs = map[sop.Message]def{
 	sop.MsgSuggestion: {"客户建议", "Customer suggestion",
 		`客户对型号 {{.P.model}} 的建议（请求 {{.Req}}）：{{.P.text}}。请生产及技术部门评估并答复（R12.9）。`,
 		`A customer's suggestion on model {{.P.model}} (request {{.Req}}): {{.P.text}}. Production and technical departments: assess it and respond (R12.9).`},
+	sop.MsgWorkshopReturn: {"送修待返还", "Unit in the workshop",
+		`请求 {{.Req}} 的产品已送维修车间，周转机已留给客户：修好后请预约返还上门（R2.5）。`,
+		`The unit of request {{.Req}} is in the workshop and the customer has a loaner: book the return visit when it is repaired (R2.5).`},
 
 	// ---- engineer ----
 	sop.MsgNewJob: {"新工单", "New job",
@@ -352,4 +355,7 @@ If anything is wrong, please call our service line {{.Svc}}; the visit follows t
 	sop.MsgReturnDecision: {"退换货申请结果", "Your return request",
 		`尊敬的客户：关于您的退换货申请（单号 {{.Req}}）：{{if eq .P.approved "true"}}已同意办理{{else if eq .P.approved "false"}}很抱歉，未能同意{{else}}{{first .P "decision" "result"}}{{end}}{{with .P.reason}}（{{.}}）{{end}}。`,
 		`Dear customer, about your return or exchange request (request {{.Req}}): {{if eq .P.approved "true"}}accepted{{else if eq .P.approved "false"}}we are sorry, it cannot be accepted{{else}}{{first .P "decision" "result"}}{{end}}{{with .P.reason}} ({{.}}){{end}}.`},
+	sop.MsgCalledAway: {"工程师临时离开", "Your engineer was called away",
+		`尊敬的客户：非常抱歉，工程师{{with .P.engineer}}（工号 {{.}}）{{end}}因紧急任务需离开，服务中心将尽快为您改派工程师或重新预约（单号 {{.Req}}，服务热线 {{.Svc}}）。`,
+		`Dear customer, we are sorry: your engineer{{with .P.engineer}} (ID {{.}}){{end}} was called to an urgent job and has to leave. Our service centre will send another engineer or book a new time with you shortly (request {{.Req}}, service line {{.Svc}}).`},
 }

@@ -25,6 +25,7 @@ var allMessages = []sop.Message{
 	sop.MsgComplaintOverdue, sop.MsgCancelled, sop.MsgReturnDecision, sop.MsgGuidanceCallDue,
 	sop.MsgEscalation, sop.MsgSuggestion, sop.MsgCallbackOverdue, sop.MsgConfirmSatisfaction,
 	sop.MsgConfirmDeparture, sop.MsgDepartureUnconfirmed, // ext: R12.1
+	sop.MsgCalledAway, sop.MsgWorkshopReturn, // ext: R7.4, R2.5
 }
 
 // fullParams has every parameter a workflow sends, in ASCII so that an

@@ -88,6 +88,23 @@ const (
 	EvCustomerReached EventType = "customer_reached"
 )
 
+// Event types of the service (issue 10, marked "ext").
+const (
+	EvWorkExplained   EventType = "work_explained"   // ext: R12.2
+	EvRepairRefused   EventType = "repair_refused"   // ext: R12.3
+	EvPaused          EventType = "paused"           // ext: R12.4
+	EvResumed         EventType = "resumed"          // ext: R12.4
+	EvIncidentHandled EventType = "incident_handled" // ext: R7.5
+)
+
+// Reasons of paused (R12.4).
+const (
+	PauseCustomerRequest = "customer_request" // the customer asks (eating, going out)
+	PauseFetchTool       = "fetch_tool"       // the engineer steps out for a tool (never the owner's)
+	PauseFetchPart       = "fetch_part"       // … for a part
+	PauseGetHelp         = "get_help"         // … for help
+)
+
 // Fault categories of a triage (R2).
 const (
 	CategoryMisuse       = "misuse"
@@ -167,11 +184,30 @@ type Event struct {
 
 	// Visit is the service visit a satisfaction_confirmed is about (ext: R10.2).
 	Visit *int `json:"visit,omitempty"`
+	// ext: R2.5: diagnosed onsite=false: the customer accepts the workshop
+	// repair (true) or declines it (false: the request goes back to booking).
+	WorkshopAccepted *bool `json:"workshop_accepted,omitempty"`
+	// ext: R12.2: work_explained: the customer agrees (accepted), the work's
+	// expected minutes and the fee quoted (0 when free).
+	Fee *float64 `json:"fee,omitempty"`
+	// ext: R12.3: repair_refused: the customer was persuaded to have the
+	// repair; if not, Return describes the return or exchange asked for.
+	Persuaded *bool       `json:"persuaded,omitempty"`
+	Return    *ReturnInfo `json:"return,omitempty"`
+	// ext: R12.4: paused: the agreed time to resume (reason in Reason).
+	ResumeAt *time.Time `json:"resume_at,omitempty"`
+	// ext: R7.5: incident_handled: the centre lets the service continue
+	// (true) or ends the trip and rebooks (false).
+	Continue *bool `json:"continue,omitempty"`
 
 	// Checklist is the items of the event's conduct checklists the engineer
 	// confirms (sop.Checklists: departed, arrived, door_answered, knocked,
 	// completed); an item left out is recorded as not confirmed.
 	Checklist []string `json:"checklist,omitempty"`
+
+	// Remote asks, at triage, for the fault to be solved remotely (phone or
+	// video guidance) before any visit, whatever its category.
+	Remote *bool `json:"remote,omitempty"` // ext: R12.7: triaged
 
 	// Set by housecall, never by the caller.
 	Actor Actor     `json:"actor"`
@@ -214,9 +250,14 @@ var eventRoles = map[EventType][]Role{
 	EvGuidanceCall:          {RoleCallCentre},
 	EvReturnHandled:         {RoleCallCentre},
 	EvSuggestion:            {RoleEngineer, RoleCallCentre},
-	EvSatisfactionConfirmed: {RoleCallCentre},               // ext: R10.2
 	EvDepartureConfirmed:    {RoleEngineer},                 // ext: R12.1
 	EvCustomerReached:       {RoleCallCentre, RoleEngineer}, // ext: R4.3
+	EvSatisfactionConfirmed: {RoleCallCentre},               // ext: R10.2
+	EvWorkExplained:         {RoleEngineer},                 // ext: R12.2
+	EvRepairRefused:         {RoleEngineer},                 // ext: R12.3
+	EvPaused:                {RoleEngineer},                 // ext: R12.4
+	EvResumed:               {RoleEngineer},                 // ext: R12.4
+	EvIncidentHandled:       {RoleCallCentre},               // ext: R7.5
 }
 
 // EventTypes lists every known event type, sorted.
@@ -372,6 +413,31 @@ func (e Event) Validate() map[string]string {
 	case EvSatisfactionConfirmed: // ext: R10.2
 		need("visit", e.Visit != nil)
 		need("satisfied", e.Satisfied != nil)
+	case EvWorkExplained: // ext: R12.2
+		need("accepted", e.Accepted != nil)
+		need("minutes", e.Minutes != nil)
+		need("fee", e.Fee != nil)
+		if e.Fee != nil && *e.Fee < 0 {
+			set("fee", "must not be negative")
+		}
+	case EvRepairRefused: // ext: R12.3
+		text("reason", e.Reason)
+		need("persuaded", e.Persuaded != nil)
+		if e.Persuaded != nil && !*e.Persuaded {
+			need("return", e.Return != nil)
+		}
+	case EvPaused: // ext: R12.4
+		switch e.Reason {
+		case PauseCustomerRequest, PauseFetchTool, PauseFetchPart, PauseGetHelp:
+		case "":
+			set("reason", "required")
+		default:
+			set("reason", fmt.Sprintf("must be customer_request, fetch_tool, fetch_part or get_help, got %q", e.Reason))
+		}
+		need("resume_at", e.ResumeAt != nil)
+	case EvIncidentHandled: // ext: R7.5
+		text("resolution", e.Resolution)
+		need("continue", e.Continue != nil)
 	default:
 		if !e.Type.Known() {
 			set("type", fmt.Sprintf("unknown event type %q", e.Type))

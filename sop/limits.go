@@ -292,7 +292,7 @@ func (e Event) bounds(f problems) {
 	for _, t := range []struct {
 		name string
 		at   *time.Time
-	}{{"start", e.Start}, {"end", e.End}, {"eta", e.ETA}} {
+	}{{"start", e.Start}, {"end", e.End}, {"eta", e.ETA}, {"resume_at", e.ResumeAt}} {
 		if t.at != nil {
 			f.at(t.name, *t.at, e.At)
 		}
@@ -329,6 +329,15 @@ func (e Event) bounds(f problems) {
 	f.text("text", e.Text)
 	f.text("resolution", e.Resolution)
 	f.text("note", e.Note)
+	if e.Fee != nil { // ext: R12.2
+		f.money("fee", *e.Fee)
+	}
+	if rt := e.Return; rt != nil { // ext: R12.3
+		f.text("return.sale_date", rt.SaleDate)
+		if math.IsNaN(rt.AreaM2) || rt.AreaM2 < 0 || rt.AreaM2 > MaxAreaM2 {
+			f["return.area_m2"] = fmt.Sprintf("must be 0–%d", MaxAreaM2)
+		}
+	}
 }
 
 // MaximalRequest is a valid request with every text at its limit (in 3-byte

@@ -63,4 +63,6 @@ const (
 	MsgConfirmSatisfaction  Message = "confirm_satisfaction"  // ext: R10.2: centre: call the customer to confirm an unsigned card
 	MsgConfirmDeparture     Message = "confirm_departure"     // ext: R12.1: engineer: confirm the planned departure
 	MsgDepartureUnconfirmed Message = "departure_unconfirmed" // ext: R12.1: centre: a departure plan not confirmed by the engineer
+	MsgCalledAway           Message = "called_away"           // ext: R7.4 customer: the engineer is called to an urgent job
+	MsgWorkshopReturn       Message = "workshop_return"       // ext: R2.5 centre: the unit is in the workshop, book the pickup visit
 )

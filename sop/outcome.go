@@ -24,6 +24,8 @@ const (
 	OutIncomplete  Outcome = "incomplete"  // a checklist with items not confirmed
 	OutMissed      Outcome = "missed"      // a deadline passed without what was due
 	OutUnconfirmed Outcome = "unconfirmed" // ext: R10.2: waits for the customer's own confirmation
+	OutFree        Outcome = "free"        // ext: R3.1, R12.6: served free of charge (warranty)
+	OutCharged     Outcome = "charged"     // ext: R3.1, R3.2, R12.6: served at actual cost
 )
 
 // Outcomes added with booking and travel (issue 10).

@@ -65,6 +65,9 @@ type ReturnInfo struct {
 	SpecialPrice    bool    `json:"special_price"`     // special-price or clearance goods
 	Installed       bool    `json:"installed"`         // already installed (tiled): counts as accepted
 	AreaM2          float64 `json:"area_m2,omitempty"` // quantity, for the store/warehouse decision
+
+	// ext: R12.8: custom-ordered goods, not returnable without a quality problem.
+	CustomMade bool `json:"custom_made,omitempty"`
 }
 
 // Guidance describes a registration for technical guidance before installation (R4.6).

@@ -101,6 +101,11 @@ const (
 	KindFollowupPlanned       Kind = "followup_planned"       // ext: a call-back planned (R2.2, R9.1); followup_due when it falls due
 	KindSatisfactionConfirmed Kind = "satisfaction_confirmed" // ext: R10.2: the customer's own confirmation of a visit
 	KindSuggestion            Kind = "suggestion"             // ext: R12.9, a customer's suggestion recorded against the model
+	KindWorkExplained         Kind = "work_explained"         // ext: R12.2
+	KindRepairRefused         Kind = "repair_refused"         // ext: R12.3
+	KindPaused                Kind = "paused"                 // ext: R12.4
+	KindResumed               Kind = "resumed"                // ext: R12.4
+	KindTriageReopened        Kind = "triage_reopened"        // ext: R2.1: symptoms changed after the triage: triaged again
 )
 
 // Timeline kinds of booking and travel (issue 10).

@@ -20,6 +20,7 @@ func TestR9_1_UncertainFixIsFollowedUpAWeekLater(t *testing.T) {
 	h := newHarness(t)
 	done := 25*time.Hour + 30*time.Minute
 	h.inService()
+	h.eng(done-time.Minute, diagnosedOnsite()) // R7.1
 	c := h.eng(done, completed(true, true, false))
 	early := h.cc(done+100*time.Hour, sop.Event{Type: sop.EvFollowupCall, Satisfied: ptr(true)})
 	call := h.cc(done+168*time.Hour+time.Hour, sop.Event{Type: sop.EvFollowupCall, Satisfied: ptr(true)})
@@ -48,6 +49,7 @@ func TestR9_1_DissatisfiedAtTheFollowUpGetsAnotherVisit(t *testing.T) {
 	p.UncertainFixFollowup = sop.D(48 * time.Hour)
 	done := 25*time.Hour + 30*time.Minute
 	h.inService()
+	h.eng(done-time.Minute, diagnosedOnsite()) // R7.1
 	h.eng(done, completed(true, true, false))
 	call := h.cc(done+49*time.Hour, sop.Event{Type: sop.EvFollowupCall, Satisfied: ptr(false)})
 	h.run(goodRequest(), p, done+50*time.Hour)
@@ -77,6 +79,7 @@ func TestR10_1_CardReturnedTheSameDay(t *testing.T) {
 	t.Run("same day", func(t *testing.T) {
 		h := newHarness(t)
 		h.inService()
+		h.eng(done-time.Minute, diagnosedOnsite()) // R7.1
 		h.eng(done, completed(true, true, true))
 		r := h.eng(done+6*time.Hour, sop.Event{Type: sop.EvCardReturned})
 		h.run(goodRequest(), testPolicy(), 60*time.Hour)
@@ -98,6 +101,7 @@ func TestR10_1_CardReturnedTheSameDay(t *testing.T) {
 	t.Run("overdue, then late", func(t *testing.T) {
 		h := newHarness(t)
 		h.inService()
+		h.eng(done-time.Minute, diagnosedOnsite()) // R7.1
 		h.eng(done, completed(true, true, true))
 		late := h.eng(50*time.Hour, sop.Event{Type: sop.EvCardReturned})
 		h.run(goodRequest(), testPolicy(), 60*time.Hour)
@@ -119,6 +123,7 @@ func TestR10_2_ReconciliationFlagsAnUnsignedSatisfied(t *testing.T) {
 	h := newHarness(t)
 	done := 25*time.Hour + 30*time.Minute
 	h.inService()
+	h.eng(done-time.Minute, diagnosedOnsite()) // R7.1
 	closed := h.eng(done, completed(true, false, true))
 	h.eng(done+time.Hour, sop.Event{Type: sop.EvCardReturned})
 	reconcileAt := 25*time.Hour + 9*time.Hour // Tuesday 18:00 local
@@ -156,6 +161,7 @@ func TestR10_2_RequestWaitsForTheReconciliation(t *testing.T) {
 	t.Run("clean", func(t *testing.T) {
 		h := newHarness(t)
 		h.inService()
+		h.eng(done-time.Minute, diagnosedOnsite()) // R7.1
 		h.eng(done, completed(true, true, true))
 		h.eng(done+time.Hour, sop.Event{Type: sop.EvCardReturned})
 		before := h.viewAt(done + 2*time.Hour)
@@ -177,6 +183,7 @@ func TestR10_2_RequestWaitsForTheReconciliation(t *testing.T) {
 	t.Run("never comes", func(t *testing.T) {
 		h := newHarness(t)
 		h.inService()
+		h.eng(done-time.Minute, diagnosedOnsite()) // R7.1
 		h.eng(done, completed(true, true, true))
 		h.eng(done+time.Hour, sop.Event{Type: sop.EvCardReturned})
 		h.run(goodRequest(), testPolicy(), 0)

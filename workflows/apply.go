@@ -104,14 +104,11 @@ func (s *State) enterTriage(st *step) {
 // enterScheduling plans a visit: the fee standard is quoted first when the
 // visit is charged (R3.2), then an appointment is awaited (R4.1).
 func (s *State) enterScheduling(st *step) {
+	if s.partsFirst(st) { // R2.3 (intake.go)
+		return
+	}
 	if s.Chargeable && !s.FeeQuoted {
-		s.FeeQuoted = true
-		why := "out of warranty"
-		if s.Warranty == "in" {
-			why = "not a quality fault (misuse)"
-		}
-		st.system(sop.KindFeeQuoted, sop.R3_2, "%s: actual cost of parts and labour is charged; customer told the fee standard before the visit; engineer brings a receipt", why)
-		st.notify(sop.ToCustomer, sop.MsgFeeStandard, sop.R3_2, map[string]string{"reason": why})
+		s.quoteFee(st)
 	}
 	s.Status = sop.StatusScheduling
 	if p := s.Request.Preferred; p != nil && s.Visits == 0 && s.Appointment == nil && p.Start.After(st.now) {
@@ -154,6 +151,9 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		// The answer goes to the engineer who is not assigned: it does not
 		// name the one who is.
 		return temporal.NewApplicationError(fmt.Sprintf("engineer %q is not assigned to request %s", ev.Actor.Subject, s.ID), ErrNotAssigned)
+	}
+	if handled, err := s.checkService(ev, now); handled {
+		return err
 	}
 	if handled, err := s.bookingCheck(ev, now); handled || err != nil {
 		return err // R4.1, R4.3, R12.1
@@ -269,7 +269,7 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		}
 	}
 	if s.expects(ev.Type) {
-		return nil
+		return s.intakeCheck(ev) // R3.1, R12.6, R12.7 (intake.go)
 	}
 	return notValid("request %s is %s and does not take %s now; it waits for: %s", s.ID, st, ev.Type, s.describeWaits())
 }
@@ -287,6 +287,9 @@ func (s *State) clockNamed(name string) (Clock, bool) {
 func (s *State) apply(ev sop.Event, now time.Time) *step {
 	st := s.newStep(now, ev.Actor, &ev)
 	s.centreActed(ev) // R4.4
+	if s.applyService(st, ev) {
+		return st
+	}
 	if s.applyBookingEvent(st, ev) {
 		return st // R4.3, R12.1
 	}
@@ -347,6 +350,7 @@ func (s *State) onInfoVerified(st *step, ev sop.Event) {
 	if slices.Contains(changed, "product.purchase_date") {
 		s.decideWarranty(st)
 	}
+	s.afterCorrection(st, changed) // R2.1, R3.1, R3.2 (intake.go)
 }
 
 func (s *State) onTriaged(st *step, ev sop.Event) {
@@ -365,6 +369,7 @@ func (s *State) onTriaged(st *step, ev sop.Event) {
 	if ev.Category == sop.CategoryMisuse {
 		s.Chargeable = true // not a quality fault: charged even in warranty (R3.1)
 	}
+	s.triageWarranty(st, ev) // R12.6 (intake.go)
 	if !onsite {
 		s.Loaner = true
 		st.add(sop.KindWorkshop, sop.R2_5, "workshop repair planned: the engineer brings a loaner unit")
@@ -373,6 +378,7 @@ func (s *State) onTriaged(st *step, ev sop.Event) {
 	case ev.Category == sop.CategoryMisuse:
 		// R2.2: phone consultation instead of a visit.
 		s.Status = sop.StatusConsulting
+	case s.remoteFirst(st, ev): // R12.7 (intake.go)
 	case ev.Category == sop.CategoryUnknown:
 		// R2.4: a fault never (or badly) repaired before: consult HQ before the visit.
 		s.HQ = &Escalation{Rule: sop.R2_4, Description: s.Request.Symptoms, At: st.now, Due: st.now.Add(s.Policy.HQAnswerWithin.Std())}
@@ -389,6 +395,7 @@ func (s *State) afterTriage(st *step) {
 	if len(s.Parts) > 0 {
 		s.Status = sop.StatusAwaitingParts
 		st.parts = s.Parts
+		s.PartsRequisitioned = s.Rules >= rulesComplete
 		st.system(sop.KindPartsRequisitioned, sop.R2_3, "parts requisitioned at once: %s; the visit is planned when they are reserved", strings.Join(s.Parts, ", "))
 		st.notify(sop.ToWarehouse, sop.MsgPartsRequisition, sop.R2_3, map[string]string{"parts": strings.Join(s.Parts, ", ")})
 		return
@@ -497,9 +504,11 @@ func (s *State) close(st *step, rule sop.Rule, why string) {
 // (R10.2) and complaints (R11.1).
 func (s *State) keepOnlyAfterCareClocks() {
 	s.Clocks = slices.DeleteFunc(s.Clocks, func(c Clock) bool {
-		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait && c.Name != clkConfirm
+		return c.Name != clkCard && c.Name != clkComplaint && c.Name != clkReconcileWait && c.Name != clkConfirm && !s.outlivesService(c)
 	})
-	s.HQ = nil
+	if s.Rules < rulesComplete || s.HQ == nil || s.HQ.Rule != sop.R7_2 {
+		s.HQ = nil // R7.2: a question asked during service stays open (rulesComplete)
+	}
 	s.FollowupDue = false
 }
 

@@ -28,6 +28,7 @@ func TestR8_3_ManyVisitsContinueAsNewWithBoundedHistory(t *testing.T) {
 		h.eng(day+time.Hour-5*time.Minute, sop.Event{Type: sop.EvArrived})
 		h.eng(day+time.Hour, sop.Event{Type: sop.EvKnocked, Answered: ptr(false)})
 		h.eng(day+time.Hour+2*time.Minute, sop.Event{Type: sop.EvDoorAnswered})
+		h.eng(day+time.Hour+30*time.Minute-time.Minute, diagnosedOnsite()) // R7.1
 		h.eng(day+time.Hour+30*time.Minute, completed(false, true, true))
 		h.eng(day+time.Hour+40*time.Minute, sop.Event{Type: sop.EvCardReturned})
 	}
@@ -64,6 +65,7 @@ func TestR8_3_ManyVisitsContinueAsNewWithBoundedHistory(t *testing.T) {
 	h2.cc(time.Minute, sop.Event{Type: sop.EvAppointmentRequested, Start: ptr(start), End: ptr(start.Add(time.Hour))})
 	h2.eng(2*time.Hour-5*time.Minute, sop.Event{Type: sop.EvArrived})
 	h2.eng(2*time.Hour, sop.Event{Type: sop.EvKnocked, Answered: ptr(true)})
+	h2.eng(2*time.Hour+30*time.Minute-time.Minute, diagnosedOnsite()) // R7.1
 	done := h2.eng(2*time.Hour+30*time.Minute, completed(true, true, true))
 	h2.cc(20*time.Hour, sop.Event{Type: sop.EvComplaintAnswered, Resolution: "replaced the whole row"})
 	h2.cc(20*time.Hour+time.Minute, sop.Event{Type: sop.EvCardReturned})

@@ -65,19 +65,32 @@ func (s *State) decideReturn(st *step) {
 	r := *s.Request.Return
 	what := yesNo(r.Exchange, "exchange", "return")
 	today := st.now.In(s.Policy.Location())
-	if why := ReturnProblems(r, s.Request.Product.PurchaseDate, s.Policy.ReturnWindow.Std(), today); len(why) > 0 {
+	why := ReturnProblems(r, s.Request.Product.PurchaseDate, s.Policy.ReturnWindow.Std(), today)
+	why = append(why, s.customMadeProblem(r)...) // R12.8 (intake.go)
+	if len(why) > 0 {
 		reason := strings.Join(why, "; ")
-		st.system(sop.KindReturnDecided, sop.R3_3, "%s refused: %s", what, reason)
+		e := st.system(sop.KindReturnDecided, sop.R3_3, "%s refused: %s", what, reason)
+		st.outcome(e, sop.OutRefused)
 		st.notify(sop.ToCustomer, sop.MsgReturnDecision, sop.R3_3, map[string]string{"approved": "false", "decision": what, "reason": reason})
 		s.close(st, sop.R3_3, what+" refused")
 		return
 	}
+	limit := s.returnAreaLimitOf()
 	where := "the customer may bring the goods to the store at any time; staff handle the paperwork"
-	if r.AreaM2 > returnAreaLimit {
-		where = fmt.Sprintf("%.1f m² (over %.0f m²): booked by phone and handled at the warehouse, taken there by staff", r.AreaM2, returnAreaLimit)
+	if r.AreaM2 > limit {
+		where = fmt.Sprintf("%.1f m² (over %.0f m²): booked by phone and handled at the warehouse, taken there by staff", r.AreaM2, limit)
+		if s.Rules >= rulesComplete {
+			where = fmt.Sprintf("%g m² (over %g m²): booked by phone and handled at the warehouse, taken there by staff", r.AreaM2, limit)
+		}
 	}
-	st.system(sop.KindReturnDecided, sop.R3_3, "%s accepted within the %s window: %s", what, human(s.Policy.ReturnWindow.Std()), where)
-	st.notify(sop.ToCustomer, sop.MsgReturnDecision, sop.R3_3, map[string]string{"approved": "true", "decision": what, "reason": where})
+	e := st.system(sop.KindReturnDecided, sop.R3_3, "%s accepted within the %s window: %s", what, human(s.Policy.ReturnWindow.Std()), where)
+	st.outcome(e, sop.OutApproved)
+	params := map[string]string{"approved": "true", "decision": what, "reason": where}
+	if s.Rules >= rulesComplete {
+		params["place"] = returnPlace(r.AreaM2, limit) // R3.3
+		params["area_m2"] = fmt.Sprintf("%g", r.AreaM2)
+	}
+	st.notify(sop.ToCustomer, sop.MsgReturnDecision, sop.R3_3, params)
 	s.Status = sop.StatusAwaitingCustomer
 }
 

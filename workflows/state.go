@@ -32,6 +32,9 @@ type State struct {
 	WarrantyUntil string   `json:"warranty_until,omitempty"`
 	Chargeable    bool     `json:"chargeable,omitempty"`
 	FeeQuoted     bool     `json:"fee_quoted,omitempty"`
+	// PartsRequisitioned: the parts named at triage were requisitioned
+	// (R2.3; requests begun with rulesComplete).
+	PartsRequisitioned bool `json:"parts_requisitioned,omitempty"`
 
 	// Consultation and follow-ups (R2.2, R9.1).
 	Consulted   bool       `json:"consulted,omitempty"`
@@ -84,6 +87,9 @@ type State struct {
 	// Reconciliations are the ids of the reconciliations applied (R10.2),
 	// each once (rulesComplete).
 	Reconciliations []int64 `json:"reconciliations,omitempty"`
+
+	// Service is what the complete SOP records of the service (service.go).
+	Service ServiceState `json:"service"`
 }
 
 // Visit is the current trip to the customer: travel, door and service.
@@ -104,6 +110,8 @@ type Visit struct {
 	Diagnosed      bool         `json:"diagnosed,omitempty"`
 	// DepartureConfirmed: the engineer confirmed the planned departure (R12.1).
 	DepartureConfirmed bool `json:"departure_confirmed,omitempty"`
+	// Svc is the service of the trip under the complete SOP (service.go).
+	Svc *VisitService `json:"svc,omitempty"`
 }
 
 // Escalation is a question to HQ's technical department (R2.4, R7.2).
@@ -220,7 +228,7 @@ func (s *State) clearVisitClocks() {
 // finished says the workflow has nothing left to do: the request is closed
 // or cancelled and no clock of it still runs.
 func (s *State) finished() bool {
-	return s.Status.Final() && len(s.Clocks) == 0 && s.openComplaint() == nil
+	return s.Status.Final() && len(s.Clocks) == 0 && s.openComplaint() == nil && !s.openService()
 }
 
 // betweenTrips says no engineer is on the way, at the door or inside.
@@ -372,6 +380,9 @@ func (s *State) expected() []expectation {
 			add(sop.EvDoorAnswered, sop.R6_3)
 		}
 	case sop.StatusInService:
+		if s.Rules >= rulesComplete {
+			break // expectedService (R7.1, R12.2–R12.4)
+		}
 		if !v.Diagnosed {
 			add(sop.EvDiagnosed, sop.R7_1)
 		}
@@ -403,6 +414,7 @@ func (s *State) expected() []expectation {
 		add(sop.EvSatisfactionConfirmed, sop.R10_2)
 	}
 	x = append(x, s.bookingExpected()...) // R4.3, R12.1
+	x = append(x, s.expectedService()...)
 	return x
 }
 

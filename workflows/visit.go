@@ -181,10 +181,11 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 
 	case sop.EvProblemEscalated:
 		s.HQ = &Escalation{Rule: sop.R7_2, Description: ev.Description, At: st.now, Due: st.now.Add(s.Policy.HQAnswerWithin.Std())}
-		st.add(sop.KindHQEscalation, sop.R7_2, "new problem during service: %s; engineer stepped aside and reported it to the centre/HQ technical department; answer promised by %s",
+		e := st.add(sop.KindHQEscalation, sop.R7_2, "new problem during service: %s; engineer stepped aside and reported it to the centre/HQ technical department; answer promised by %s",
 			ev.Description, s.clock(s.HQ.Due))
+		st.outcome(e, sop.OutDue) // R7.2: open until answered, even after closing
 		st.notify(sop.ToHQ, sop.MsgHQConsultation, sop.R7_2, map[string]string{"symptoms": ev.Description, "model": s.Request.Product.Model, "due": s.clock(s.HQ.Due)})
-		s.setClock(clkHQ, s.HQ.Due, sop.R7_2, 0)
+		s.setClock(clkHQ, s.pastDue(s.HQ.Due), sop.R7_2, 0)
 
 	case sop.EvCompensationRequested:
 		amount := 0.0
@@ -393,11 +394,19 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 		detail += fmt.Sprintf("; charged %.2f against a receipt", rec.Charge)
 	}
 	detail += "; service card with the service number left (R8.4)"
+	var vs VisitService
+	if s.Visit.Svc != nil {
+		vs = *s.Visit.Svc
+	}
+	if vs.PausedFor > 0 {
+		detail += fmt.Sprintf("; paused %s in all, not counted as service time (R12.4)", human(vs.PausedFor.Std()))
+	}
 	rule := sop.R8_1
 	if !signed {
 		rule = sop.R8_2
 	}
-	st.add(sop.KindCompleted, rule, "%s", detail)
+	done := st.add(sop.KindCompleted, rule, "%s", detail)
+	st.outcome(done, sop.OutDone)
 	for _, r := range []sop.Rule{sop.R7_6, sop.R8_4, sop.R12_5, sop.R12_9} {
 		s.checklist(st, r)
 	}
@@ -414,6 +423,8 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 	s.Visit = nil
 	s.clearVisitClocks()
 	switch {
+	case vs.Workshop && s.Rules >= rulesComplete:
+		s.toWorkshop(st) // R2.5: the pickup visit, with its record and card
 	case !satisfied:
 		s.revisit(st, sop.R8_3)
 	case !certain:
@@ -442,6 +453,7 @@ func (s *State) revisit(st *step, rule sop.Rule) {
 		st.system(sop.KindManagerVisit, sop.R8_3, "%d visits without satisfaction (limit %d): the after-sales manager takes charge", s.Visits, max)
 		st.notify(sop.ToManager, sop.MsgManagerVisit, sop.R8_3, map[string]string{"why": fmt.Sprintf("customer still not satisfied after %d visits", s.Visits)})
 	}
+	s.revisitDeadline(st)
 }
 
 // applyBooking applies the calendar's answer (R4.1).
@@ -470,6 +482,7 @@ func (s *State) applyBooking(in BookInput, why bookReason, res BookResult, now t
 		s.Appointment = &a
 		s.Proposed = nil
 		s.Visit = &Visit{}
+		s.bookedService() // R8.3
 		if s.Rules >= rulesComplete {
 			s.Trips++
 		}
@@ -628,6 +641,8 @@ func (s *State) fire(c Clock, now time.Time) *step {
 		}
 		st.system(sop.KindComplaintOverdue, sop.R11_1, "complaint #%d not answered within %s: escalated to the after-sales manager", c.N, human(p.ComplaintResponse.Std()))
 		st.urgent(sop.ToManager, sop.MsgComplaintOverdue, sop.R11_1, map[string]string{"n": fmt.Sprint(c.N)})
+	default:
+		s.fireService(st, c)
 	}
 	return st
 }

@@ -75,12 +75,13 @@ type ruleView struct {
 	sop.RuleInfo
 	KeyDefaults map[string]string `json:"key_defaults,omitempty"`
 	Judge       string            `json:"judge"`
+	Verdict     string            `json:"verdict"` // what the judge's verdict means
 }
 
 func catalogueOf(rules []sop.RuleInfo) []ruleView {
 	out := make([]ruleView, 0, len(rules))
 	for _, r := range rules {
-		v := ruleView{RuleInfo: r, Judge: audit.JudgeName(r.Rule)}
+		v := ruleView{RuleInfo: r, Judge: audit.JudgeName(r.Rule), Verdict: audit.JudgeDoc(r.Rule)}
 		for _, k := range r.Keys {
 			if def, _, ok := config.Describe(k); ok {
 				if v.KeyDefaults == nil {
@@ -124,7 +125,7 @@ func writeRulesText(w io.Writer, rules []sop.RuleInfo) {
 		}
 		line("source", r.Source)
 		line("kept", r.How)
-		line("verdict", r.Verdict)
+		line("verdict", audit.JudgeDoc(r.Rule))
 		line("keys", keysWithDefaults(r.Keys))
 		line("events", join(r.Events))
 		line("kinds", join(r.Kinds))
@@ -161,7 +162,7 @@ func rulesMarkdown(rules []sop.RuleInfo) string {
 		}
 		item("Source", r.Source)
 		item("Kept", r.How)
-		item("Verdict", r.Verdict)
+		item("Verdict", audit.JudgeDoc(r.Rule))
 		var keys []string
 		for _, k := range r.Keys {
 			def, usage, _ := config.Describe(k)

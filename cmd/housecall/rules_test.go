@@ -28,8 +28,8 @@ func TestRulesDocIsGenerated(t *testing.T) {
 // unknown one by name.
 func TestRulesCommand(t *testing.T) {
 	for _, r := range sop.AllRules {
-		if audit.JudgeName(r) == "" {
-			t.Errorf("%s has no judge", r)
+		if audit.JudgeName(r) == "" || audit.JudgeDoc(r) == "" {
+			t.Errorf("%s has no judge, or its judge no doc comment", r)
 		}
 	}
 	var out bytes.Buffer
