@@ -119,31 +119,6 @@ func register(r sop.Rule, j judge) {
 	judges[r] = j
 }
 
-// present: met when an entry of kind exists (its detail as evidence, or yes).
-func present(kind sop.Kind, yes, no string) judge {
-	return func(f *facts) (string, string) {
-		e := f.first(kind)
-		if e == nil {
-			return NotApplicable, no
-		}
-		if yes == "" {
-			return Met, e.Detail
-		}
-		return Met, yes
-	}
-}
-
-// recorded: met when entries of kind under rule exist.
-func recorded(kind sop.Kind, rule sop.Rule, yes string) judge {
-	return func(f *facts) (string, string) {
-		es := f.all(kind, rule)
-		if len(es) == 0 {
-			return NotApplicable, "did not happen"
-		}
-		return Met, fmt.Sprintf("%s (%d time(s); last: %s)", yes, len(es), es[len(es)-1].Detail)
-	}
-}
-
 // JudgeName names the function that judges a rule ("judgeDoor",
 // "judgeChecklist"), for the rule catalogue; "" when no judge is
 // registered, "init" for an anonymous one.
