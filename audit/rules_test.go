@@ -99,7 +99,6 @@ var notYet = map[sop.Rule]string{
 	sop.R5_1:  "issue 10: cases being written",
 	sop.R5_2:  "issue 10: cases being written",
 	sop.R5_3:  "issue 10: cases being written",
-	sop.R8_2:  "issue 10: met case written; no breach yet: a record the customer declined shows as signed only via the reconciliation (R10.2), whose entries carry no visit or reason",
 	sop.R12_1: "issue 10: cases being written",
 }
 
