@@ -325,9 +325,16 @@ func judgeCompletion(f *facts) (string, string) {
 }
 
 // judgeSignature: R8.2, a record the customer did not sign is recorded as
-// not signed, never forced.
+// not signed, never forced; breached when a record the customer did not sign
+// says signed, or the customer says the signature on a record marked signed
+// is not theirs (their own confirmation, satisfaction_confirmed).
 func judgeSignature(f *facts) (string, string) {
 	var ok, broken []string
+	// A signature the customer says is not theirs (satisfaction_confirmed
+	// with signed_by_customer false on a card marked signed).
+	for _, e := range f.all(sop.KindSuspectedFalsified, sop.R8_2) {
+		broken = append(broken, fmt.Sprintf("%s: the customer says the signature on the record is not theirs (%s)", tripName(e.Trip), e.At.Format(time.RFC3339)))
+	}
 	for _, s := range f.events(sop.EvCompleted) {
 		if sop.Bool(s.Event.SignedByCustomer, true) {
 			continue

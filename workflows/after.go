@@ -225,6 +225,16 @@ func (s *State) onConfirmation(st *step, ev sop.Event) {
 		s.clearClock(clkConfirm, -1)
 	}
 	late := yesNo(escalated, "; confirmed only after the escalation", "")
+	if ev.SignedByCustomer != nil && !*ev.SignedByCustomer && c.Signed {
+		// R8.2, R10.2 (000: 满意非用户所签): the card says the customer signed,
+		// the customer says they did not: a signature that is not theirs.
+		why := "the customer says they did not sign the record the card says they signed: a signature not the customer's"
+		e := st.add(sop.KindSuspectedFalsified, sop.R8_2, "visit %d (%s): %s; the customer is called back to put it right", c.Visit, c.Engineer, why)
+		st.outcome(e, sop.OutRefused)
+		st.urgent(sop.ToCentre, sop.MsgFalsification, sop.R8_2, map[string]string{"visit": fmt.Sprint(c.Visit), "engineer": c.Engineer, "why": why,
+			"customer": s.Request.Customer.Name, "phone": s.Request.Customer.Phone})
+		s.falsificationCallback(st)
+	}
 	if c.Satisfied && !sat {
 		e := st.add(sop.KindSatisfactionConfirmed, sop.R10_2, "customer says visit %d did not satisfy them, but the card says satisfied%s", c.Visit, late)
 		st.outcome(e, sop.OutRefused)
