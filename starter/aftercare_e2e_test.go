@@ -54,7 +54,7 @@ func TestAftercareEndToEnd(t *testing.T) {
 	env.AddEngineer("E-1", "east", 0)
 	tomorrow := time.Now().UTC().Truncate(time.Hour).Add(24 * time.Hour)
 
-	t.Run("R10.2 the reconciliation catches a satisfied the customer never signed", func(t *testing.T) {
+	t.Run("R10.2 an unsigned satisfied card is confirmed with the customer, who contradicts it", func(t *testing.T) {
 		env := env.For(t)
 		id := "SR-AC-FORGED"
 		env.Call("callcentre", "POST", "/v1/requests", requestIn(id, "east"), 201, nil)
@@ -78,20 +78,35 @@ func TestAftercareEndToEnd(t *testing.T) {
 				mine = &res.Visits[i]
 			}
 		}
-		if mine == nil || len(mine.Flags) != 1 || mine.Flags[0].Reason != workflows.FlagSatisfiedNotSigned {
+		// An unsigned card (R8.2: never forced) is not falsification by
+		// itself: the centre is asked to confirm with the customer.
+		if mine == nil || len(mine.Flags) != 0 || !mine.Confirm {
 			t.Fatalf("reconciliation %+v", res)
 		}
 		env.Call("callcentre", "POST", "/v1/reconciliations", nil, 403, nil)
 		var list struct {
 			Reconciliations []struct {
-				ID      int64 `json:"id"`
-				Flagged int   `json:"flagged"`
+				ID          int64 `json:"id"`
+				Flagged     int   `json:"flagged"`
+				Unconfirmed int   `json:"unconfirmed"`
 			} `json:"reconciliations"`
 		}
 		env.Call("auditor", "GET", "/v1/reconciliations", nil, 200, &list)
-		if len(list.Reconciliations) == 0 || list.Reconciliations[0].ID != res.ID || list.Reconciliations[0].Flagged < 1 {
+		if len(list.Reconciliations) == 0 || list.Reconciliations[0].ID != res.ID || list.Reconciliations[0].Unconfirmed < 1 {
 			t.Fatalf("listed %+v", list)
 		}
+		env.Eventually(10*time.Second, "the centre asked to confirm", func() bool {
+			st := env.State(id)
+			for _, p := range st["pending"].([]any) {
+				if p.(map[string]any)["event"] == "satisfaction_confirmed" {
+					return true
+				}
+			}
+			return false
+		})
+		// The customer says the visit did not satisfy them: the card's
+		// "satisfied" is one they did not give.
+		env.MustEvent("callcentre", id, map[string]any{"type": "satisfaction_confirmed", "visit": 1, "satisfied": false})
 		// The request's own timeline has it, and a call-back is open.
 		env.Eventually(10*time.Second, "suspected falsification in the timeline", func() bool {
 			return count(timeline(env, id), "suspected_falsification") == 1
@@ -101,7 +116,7 @@ func TestAftercareEndToEnd(t *testing.T) {
 		}
 		var rep report
 		env.Call("auditor", "GET", "/v1/requests/"+id+"/timeline", nil, 200, &rep)
-		if s, d := rep.verdict("R10.2"); s != "breached" || !strings.Contains(d, "not signed") {
+		if s, d := rep.verdict("R10.2"); s != "breached" || !strings.Contains(d, "contradicts") {
 			t.Fatalf("R10.2 verdict %s %q", s, d)
 		}
 		if s, _ := rep.verdict("R8.2"); s != "met" {
@@ -155,7 +170,7 @@ func TestAftercareEndToEnd(t *testing.T) {
 				t.Fatalf("timeline across runs %v lacks one %s", kinds, k)
 			}
 		}
-		if s, d := rep.verdict("R11.1"); s != "met" || !strings.Contains(d, "within 12h") {
+		if s, d := rep.verdict("R11.1"); s != "met" || !strings.Contains(d, "limit 12 h 00 m") {
 			t.Fatalf("R11.1 %s %q", s, d)
 		}
 		// The raw histories of both runs, and they replay against this build.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/housecall/housecall/internal/housecalltest"
+	"github.com/housecall/housecall/sop"
 	"github.com/housecall/housecall/store"
 )
 
@@ -13,7 +14,9 @@ import (
 // to production, and listed per model for the after-sales manager; the
 // history and PostgreSQL agree (the environment's final audit check).
 func TestR12_9_SuggestionsPerModel(t *testing.T) {
-	env := housecalltest.Start(t, housecalltest.Options{Engineers: []string{"E-1"}})
+	p := sop.DefaultPolicy()
+	p.DoorEarly = sop.D(48 * time.Hour) // the engineer knocks at once, a day before the slot (R6.4)
+	env := housecalltest.Start(t, housecalltest.Options{Policy: &p, Engineers: []string{"E-1"}})
 	env.AddEngineer("E-1", "south", 0)
 	tomorrow := time.Now().UTC().Truncate(time.Hour).Add(24 * time.Hour)
 	id := "SR-IDEA-1"

@@ -21,8 +21,9 @@ const RecordEnv = "HOUSECALL_RECORD_HISTORIES"
 // Generation names the shape of the histories the code writes now. Record
 // saves name.Generation.json beside the histories of earlier generations, so
 // that each shape running requests may have stays in the replay test. Change
-// it when a versioned change alters the history (workflows/versions.go).
-const Generation = "recorded-steps"
+// it when a versioned change alters the history (workflows/versions.go):
+// complete-rules are the requests begun with rulesComplete (stepsComplete).
+const Generation = "complete-rules"
 
 // HistoriesDir is where recorded histories live.
 func HistoriesDir() string {
