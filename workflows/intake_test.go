@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -317,5 +318,34 @@ func TestR3_2_FeeQuotedBeforeTheVisitOutOfWarranty(t *testing.T) {
 	}
 	if n := h.notes(sop.MsgNewJob); len(n) != 1 || n[0].Params["receipt"] != "yes" {
 		t.Fatalf("engineer's job notice %+v", n)
+	}
+}
+
+// Once E-1 is assigned, another engineer's events are refused (403) at
+// every stage of the visit, without naming the engineer who is assigned;
+// the request carries on with E-1 untouched.
+func TestAnotherEngineerActsOnAnAssignedRequest(t *testing.T) {
+	h := newHarness(t)
+	e2 := sop.Actor{Role: sop.RoleEngineer, Subject: "E-2"}
+	start := t0.Add(5 * time.Hour)
+	h.cc(time.Minute, sop.Event{Type: sop.EvTriaged, Category: sop.CategoryQuality})
+	h.cc(2*time.Minute, sop.Event{Type: sop.EvAppointmentRequested, Start: &start, End: ptr(start.Add(time.Hour))})
+	before := h.send(time.Hour, e2, sop.Event{Type: sop.EvDeparted})
+	h.eng(4*time.Hour+20*time.Minute, sop.Event{Type: sop.EvDeparted})
+	h.eng(4*time.Hour+55*time.Minute, sop.Event{Type: sop.EvArrived})
+	atDoor := h.send(4*time.Hour+56*time.Minute, e2, sop.Event{Type: sop.EvKnocked, Answered: ptr(true)})
+	h.eng(4*time.Hour+57*time.Minute, sop.Event{Type: sop.EvKnocked, Answered: ptr(true)})
+	inHome := h.send(5*time.Hour+10*time.Minute, e2, sop.Event{Type: sop.EvDiagnosed, Cause: "x", Onsite: ptr(true)})
+	v := h.viewAt(5*time.Hour + 11*time.Minute)
+	h.run(goodRequest(), testPolicy(), 6*time.Hour)
+
+	for _, r := range []*result{before, atDoor, inHome} {
+		wantRejected(t, r, ErrNotAssigned, `engineer "E-2" is not assigned`)
+		if strings.Contains(r.rejected.Error(), "E-1") {
+			t.Fatalf("the refusal names the assigned engineer: %v", r.rejected)
+		}
+	}
+	if v.Status != sop.StatusInService || v.Engineer != "E-1" {
+		t.Fatalf("after the other engineer's events: %s with %s", v.Status, v.Engineer)
 	}
 }
