@@ -15,7 +15,7 @@ var Catalogue = []RuleInfo{
 		Keys:   []string{"sop.verify_timeout"}, Events: []EventType{EvInfoVerified}, Kinds: []Kind{KindVerificationNeeded, KindVerified, KindEscalated}},
 	{Rule: R1_3, Title: "One request is one workflow: starting the same request id again never creates a second one.",
 		Source: "brief; 000 §七.2",
-		How:    "the workflow id is the request id (Temporal refuses a second start); a start of an existing id answers 409 with the running request.",
+		How:    "the workflow id is the request id (Temporal refuses a second start); POST /v1/requests of an existing id answers 200 with that request, never a second one.",
 		Kinds:  []Kind{KindRequestStarted}},
 	{Rule: R2_1, Title: "From the symptoms, decide the likely cause, remedy and parts needed.",
 		Source: "000 §一.2; 003 step 2",
