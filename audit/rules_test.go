@@ -9,6 +9,7 @@ import (
 
 	"github.com/housecall/housecall/audit"
 	"github.com/housecall/housecall/sop"
+	"github.com/housecall/housecall/workflows"
 	"github.com/housecall/housecall/workflows/wftest"
 )
 
@@ -83,6 +84,7 @@ func TestRuleCases(t *testing.T) {
 			if c.check != nil {
 				c.check(t, h)
 			}
+			notesNameTheirStepsRules(t, h)
 		})
 	}
 }
@@ -112,5 +114,25 @@ func TestEveryRuleCanBeMetAndBreached(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Fatalf("rules without a case that keeps them and one that breaks them:\n  %s", strings.Join(missing, "\n  "))
+	}
+}
+
+// notesNameTheirStepsRules (requests under the complete SOP): a
+// notification is sent for a rule the step it belongs to acted on — its rule is the rule of one of the step's entries —
+// so that a notification filed under the wrong rule fails every case.
+func notesNameTheirStepsRules(t *testing.T, h *wftest.Harness) {
+	t.Helper()
+	if h.Old {
+		return // the older rules named R8.4 (the card) only in the completion's wording
+	}
+	for _, c := range h.Commits() {
+		for _, n := range c.Notifications {
+			if n.Rule == "" {
+				continue
+			}
+			if !slices.ContainsFunc(c.Entries, func(e workflows.Entry) bool { return e.Rule == n.Rule }) {
+				t.Errorf("step %d: %s to %s is filed under %s, a rule none of the step's entries names", c.Seq, n.Message, n.To, n.Rule)
+			}
+		}
 	}
 }

@@ -67,6 +67,8 @@ type Harness struct {
 	// Calendar answers BookAppointment; by default every slot is free
 	// with E-1 (or the engineer asked for), 30 min away.
 	Calendar func(workflows.BookInput) workflows.BookResult
+	// Old says the request runs with the rules before issue 10 (OldRules).
+	Old bool
 	// Tamper, when set, changes a copy of the committed steps before
 	// Commits returns them: for cases about the record itself (R11.2),
 	// which the workflow never breaks on its own.
@@ -341,5 +343,6 @@ func Checklist(t sop.EventType) []string {
 // before issue 10, for cases that show how the auditor judges what those
 // rules let happen. Call it before Run.
 func (h *Harness) OldRules() {
+	h.Old = true
 	h.Env.OnGetVersion("local-activities-for-steps", workflow.DefaultVersion, 3).Return(workflow.Version(2))
 }
