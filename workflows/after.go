@@ -38,13 +38,8 @@ func (s *State) startCallbackClock(st *step, name string, rule sop.Rule) {
 	if s.Rules < rulesComplete || s.Policy.CallbackWithin <= 0 {
 		return
 	}
-	s.setClock(name, st.now.Add(s.Policy.CallbackWithin.Std()+pastDeadline), rule, 1)
+	s.setClock(name, s.pastDue(st.now.Add(s.Policy.CallbackWithin.Std())), rule, 1)
 }
-
-// pastDeadline: an escalation fires one second past its deadline, so that
-// what is done at the deadline's very instant is on time (a timer and an
-// event of the same instant come in no fixed order).
-const pastDeadline = time.Second
 
 // callbackMade ends the call-back's deadline (R2.2, R9.1, R10.2) and says
 // whether it had been escalated already. A request without the deadline
@@ -129,11 +124,7 @@ func (s *State) seenReconciliation(id int64) bool {
 // rulesComplete it fires once that second has passed, at midnight, so a
 // card returned at 23:59:59 is on time.
 func (s *State) setCardClock(due time.Time) {
-	at := due
-	if s.Rules >= rulesComplete {
-		at = due.Add(pastDeadline)
-	}
-	s.setClock(clkCard, at, sop.R10_1, s.Visits)
+	s.setClock(clkCard, s.pastDue(due), sop.R10_1, s.Visits)
 }
 
 // falsificationCallback opens the call-back that puts a suspected

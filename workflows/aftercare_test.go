@@ -107,7 +107,7 @@ func TestR10_1_CardReturnedTheSameDay(t *testing.T) {
 		h.run(goodRequest(), testPolicy(), 60*time.Hour)
 		od := h.one(sop.KindCardOverdue)
 		wantRule(t, od, sop.R10_1)
-		wantAt(t, od, endOfDay.Add(pastDeadline)) // once the day's last second has passed (rulesComplete)
+		wantAt(t, od, endOfDay.Add(time.Second)) // once the day's last second has passed (rulesComplete)
 		if len(h.notes(sop.MsgCardOverdue)) != 1 {
 			t.Fatal("centre not told of the overdue card")
 		}
@@ -220,7 +220,7 @@ func TestR11_1_ComplaintClock(t *testing.T) {
 		h.run(goodRequest(), testPolicy(), 20*time.Hour)
 		od := h.one(sop.KindComplaintOverdue)
 		wantRule(t, od, sop.R11_1)
-		wantAt(t, od, t0.Add(12*time.Hour+time.Minute+pastDeadline)) // once the deadline has passed (rulesComplete)
+		wantAt(t, od, t0.Add(12*time.Hour+time.Minute+time.Second)) // once the deadline has passed (rulesComplete)
 		if n := h.notes(sop.MsgComplaintOverdue); len(n) != 1 || n[0].To != sop.ToManager {
 			t.Fatalf("manager not told: %+v", n)
 		}

@@ -455,12 +455,8 @@ func (s *State) onComplaint(st *step, ev sop.Event) {
 	s.Complaints = append(s.Complaints, Complaint{N: n, Text: ev.Text, At: st.now, Due: due})
 	st.add(sop.KindComplaint, sop.R11_1, "complaint #%d: %q; to be answered to the customer's satisfaction by %s (%s)", n, ev.Text, s.clock(due), human(s.Policy.ComplaintResponse.Std()))
 	st.notify(sop.ToCustomer, sop.MsgComplaintReceived, sop.R11_1, map[string]string{"due": s.clock(due)})
-	if s.Rules >= rulesComplete {
-		// R11.1: answered at the deadline's instant is on time; the manager is told once it has passed.
-		s.setClock(clkComplaint, due.Add(pastDeadline), sop.R11_1, n)
-		return
-	}
-	s.setClock(clkComplaint, due, sop.R11_1, n)
+	// R11.1: answered at the deadline's instant is on time; the manager is told once it has passed.
+	s.setClock(clkComplaint, s.pastDue(due), sop.R11_1, n)
 }
 
 func (s *State) onComplaintAnswered(st *step, ev sop.Event) {

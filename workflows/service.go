@@ -43,8 +43,10 @@ type VisitService struct {
 }
 
 // pastDue is when the clock of a deadline at t falls due: what happens at
-// the deadline itself is in time ("within 43 minutes" includes the 43rd),
-// so the clock falls due one second past it (rulesComplete).
+// the deadline itself is in time ("within 43 minutes" includes the 43rd;
+// a timer and an event of the same instant come in no fixed order), so the
+// clock falls due one second past it (rulesComplete; older requests keep
+// the deadline itself).
 func (s *State) pastDue(t time.Time) time.Time {
 	if s.Rules < rulesComplete {
 		return t
