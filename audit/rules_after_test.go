@@ -51,8 +51,13 @@ func callbackResult(h *wftest.Harness, at time.Duration, resolved bool) *wftest.
 }
 
 // visit books a two-hour slot from start (after T0), gets the engineer in
-// at start and completes the visit at done.
+// at start and completes the visit at done, every checklist confirmed.
 func visit(h *wftest.Harness, start, done time.Duration, satisfied, signed, certain bool) {
+	visitConfirming(h, start, done, satisfied, signed, certain, wftest.Checklist(sop.EvCompleted))
+}
+
+// visitConfirming is visit with the completion's checklist items given.
+func visitConfirming(h *wftest.Harness, start, done time.Duration, satisfied, signed, certain bool, checklist []string) {
 	h.CC(30*time.Second, sop.Event{Type: sop.EvTriaged, Category: sop.CategoryQuality})
 	h.CC(time.Minute, sop.Event{Type: sop.EvAppointmentRequested, Start: wftest.Ptr(wftest.T0.Add(start)), End: wftest.Ptr(wftest.T0.Add(start + 2*time.Hour))})
 	h.Eng(start-40*time.Minute, sop.Event{Type: sop.EvDeparted, Checklist: wftest.Checklist(sop.EvDeparted)})
@@ -63,7 +68,7 @@ func visit(h *wftest.Harness, start, done time.Duration, satisfied, signed, cert
 	h.Eng(start+2*(done-start)/3, sop.Event{Type: sop.EvWorkExplained, Accepted: wftest.Ptr(true), Minutes: wftest.Ptr(30), Fee: wftest.Ptr(0.0)})
 	h.Eng(done, sop.Event{Type: sop.EvCompleted, QualityRating: wftest.Ptr(5), AttitudeRating: wftest.Ptr(5),
 		Satisfied: wftest.Ptr(satisfied), SignedByCustomer: wftest.Ptr(signed), FixCertain: wftest.Ptr(certain),
-		Record: &sop.ServiceRecord{Cause: "firing defect", Measures: "replaced 3 tiles"}, Checklist: wftest.Checklist(sop.EvCompleted)})
+		Record: &sop.ServiceRecord{Cause: "firing defect", Measures: "replaced 3 tiles"}, Checklist: checklist})
 }
 
 // The day visit: 14:00 local, completed 14:30 (T0+5h30m); its card is due
@@ -82,12 +87,7 @@ func at(d time.Duration) time.Time { return wftest.T0.Add(d) }
 // wantEntryAt asserts exactly one entry of kind (and rule) at T0+d.
 func wantEntryAtAfter(t *testing.T, h *wftest.Harness, kind sop.Kind, rule sop.Rule, d time.Duration) workflows.Entry {
 	t.Helper()
-	var got []workflows.Entry
-	for _, e := range h.Only(kind) {
-		if e.Rule == rule {
-			got = append(got, e)
-		}
-	}
+	got := h.OnlyRule(kind, rule)
 	if len(got) != 1 || !got[0].At.Equal(at(d)) {
 		t.Fatalf("want one %s %s at +%s, got %+v; timeline:%s", kind, rule, d, got, h.Timeline())
 	}
@@ -97,12 +97,7 @@ func wantEntryAtAfter(t *testing.T, h *wftest.Harness, kind sop.Kind, rule sop.R
 // wantNote asserts exactly one notification of msg to whom at T0+d, urgent or not.
 func wantOneNote(t *testing.T, h *wftest.Harness, msg sop.Message, to sop.Audience, d time.Duration, urgent bool) wftest.Sent {
 	t.Helper()
-	var got []wftest.Sent
-	for _, n := range h.Notes(msg) {
-		if n.To == to {
-			got = append(got, n)
-		}
-	}
+	got := h.NotesTo(msg, to)
 	if len(got) != 1 || !got[0].At.Equal(at(d)) || got[0].Urgent != urgent {
 		t.Fatalf("want one %s to %s at +%s (urgent %v), got %+v", msg, to, d, urgent, got)
 	}
@@ -121,10 +116,8 @@ func noNoteAfter(t *testing.T, h *wftest.Harness, msg sop.Message) {
 
 func noEscalation(t *testing.T, h *wftest.Harness, rule sop.Rule) {
 	t.Helper()
-	for _, e := range h.Only(sop.KindEscalated) {
-		if e.Rule == rule {
-			t.Fatalf("unexpected escalation %+v", e)
-		}
+	for _, e := range h.OnlyRule(sop.KindEscalated, rule) {
+		t.Fatalf("unexpected escalation %+v", e)
 	}
 	noNoteAfter(t, h, sop.MsgCallbackOverdue)
 }
@@ -134,12 +127,7 @@ func noEscalation(t *testing.T, h *wftest.Harness, rule sop.Rule) {
 // sop.manager_after later, both urgent, naming the customer.
 func wantCallbackEscalated(t *testing.T, h *wftest.Harness, rule sop.Rule, centreAt, managerAt time.Duration) {
 	t.Helper()
-	es := []workflows.Entry{}
-	for _, e := range h.Only(sop.KindEscalated) {
-		if e.Rule == rule {
-			es = append(es, e)
-		}
-	}
+	es := h.OnlyRule(sop.KindEscalated, rule)
 	if len(es) != 2 || !es[0].At.Equal(at(centreAt)) || !es[1].At.Equal(at(managerAt)) ||
 		es[0].Outcome != sop.OutMissed || es[1].Outcome != sop.OutMissed {
 		t.Fatalf("escalations %+v; timeline:%s", es, h.Timeline())

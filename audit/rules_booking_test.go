@@ -42,16 +42,6 @@ func bkBooked(h *wftest.Harness) {
 // bkAt is T0 plus the time of day in the service zone minus 09:00.
 func bkAt(t time.Time) time.Duration { return t.Sub(wftest.T0) }
 
-func bkNotes(h *wftest.Harness, to sop.Audience, m sop.Message) []wftest.Sent {
-	var out []wftest.Sent
-	for _, n := range h.Notes(m) {
-		if n.To == to {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // bkPending fails unless the live view waits for the event and the clock
 // (due at at) of rule r.
 func bkPending(t *testing.T, v *workflows.View, ev sop.EventType, clock string, at time.Time, r sop.Rule) {
@@ -78,12 +68,7 @@ func bkRule(ns []wftest.Sent, r sop.Rule) []wftest.Sent {
 
 func bkOne(t *testing.T, h *wftest.Harness, k sop.Kind, r sop.Rule) workflows.Entry {
 	t.Helper()
-	var es []workflows.Entry
-	for _, e := range h.Only(k) {
-		if e.Rule == r {
-			es = append(es, e)
-		}
-	}
+	es := h.OnlyRule(k, r)
 	if len(es) != 1 {
 		t.Fatalf("want one %s entry of %s, got %d:%s", k, r, len(es), h.Timeline())
 	}
@@ -92,10 +77,8 @@ func bkOne(t *testing.T, h *wftest.Harness, k sop.Kind, r sop.Rule) workflows.En
 
 func bkNone(t *testing.T, h *wftest.Harness, k sop.Kind, r sop.Rule) {
 	t.Helper()
-	for _, e := range h.Only(k) {
-		if e.Rule == r {
-			t.Fatalf("unexpected %s entry of %s: %s", k, r, e.Detail)
-		}
+	for _, e := range h.OnlyRule(k, r) {
+		t.Fatalf("unexpected %s entry of %s: %s", k, r, e.Detail)
 	}
 }
 
@@ -170,13 +153,13 @@ func init() {
 				if !released {
 					t.Fatal("the unreachable booking was not released")
 				}
-				ps := bkNotes(h, sop.ToCustomer, sop.MsgAppointmentProposal)
+				ps := h.NotesTo(sop.MsgAppointmentProposal, sop.ToCustomer)
 				if len(ps) != 1 || ps[0].Recipient != wftest.Request().Customer.Phone || ps[0].Params["start"] != "2026-03-02 10:15" {
 					t.Fatalf("proposal to the customer %+v", ps)
 				}
 				// The customer declines: the centre is told.
 				wftest.MustOK(t, bkR41.answer)
-				cs := bkNotes(h, sop.ToCentre, sop.MsgEscalation)
+				cs := h.NotesTo(sop.MsgEscalation, sop.ToCentre)
 				if len(cs) != 1 || cs[0].Rule != sop.R4_1 || cs[0].Params["what"] != "customer declined the proposed appointment" || cs[0].Params["request"] != wftest.Request().ID {
 					t.Fatalf("centre not told of the refusal: %+v", cs)
 				}
@@ -221,7 +204,7 @@ func init() {
 				h.Run(2 * time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				n := bkNotes(h, sop.ToCustomer, sop.MsgAppointmentConfirm)
+				n := h.NotesTo(sop.MsgAppointmentConfirm, sop.ToCustomer)
 				if len(n) != 2 || n[1].Recipient != wftest.Request().Customer.Phone || n[1].Params["address"] != "北京市朝阳区建国路 88 号 6-602" ||
 					n[1].Params["start"] != "2026-03-02 14:00" || n[1].Params["model"] != "CT-800" {
 					t.Fatalf("confirmations %+v", n)
@@ -253,7 +236,7 @@ func init() {
 				bkPending(t, bkView, sop.EvCustomerReached, "call_again", wftest.T0.Add(time.Hour+bkAgain), sop.R4_3)
 				a := bkOne(t, h, sop.KindCallAgain, sop.R4_3)
 				bkWantAt(t, "call again", a.At, wftest.T0.Add(time.Hour+bkAgain))
-				n := bkNotes(h, sop.ToEngineer, sop.MsgCallAgain)
+				n := h.NotesTo(sop.MsgCallAgain, sop.ToEngineer)
 				if len(n) != 1 || n[0].Recipient != "E-1" || n[0].Params["attempt"] != "2" || n[0].Params["phone"] != wftest.Request().Customer.Phone {
 					t.Fatalf("call again %+v", n)
 				}
@@ -268,10 +251,10 @@ func init() {
 				h.Run(2 * time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				if n := bkNotes(h, sop.ToEngineer, sop.MsgCallAgain); len(n) != 0 {
+				if n := h.NotesTo(sop.MsgCallAgain, sop.ToEngineer); len(n) != 0 {
 					t.Fatalf("engineer prompted for the centre's call: %+v", n)
 				}
-				n := bkNotes(h, sop.ToCentre, sop.MsgEscalation)
+				n := h.NotesTo(sop.MsgEscalation, sop.ToCentre)
 				if len(n) != 1 || n[0].Rule != sop.R4_3 || !strings.Contains(n[0].Params["what"], "again now") {
 					t.Fatalf("centre not prompted: %+v", n)
 				}
@@ -306,7 +289,7 @@ func init() {
 				if c.Outcome != sop.OutPlanned {
 					t.Fatalf("interim result %+v", c)
 				}
-				n := bkRule(bkNotes(h, sop.ToCentre, sop.MsgEscalation), sop.R4_3)
+				n := bkRule(h.NotesTo(sop.MsgEscalation, sop.ToCentre), sop.R4_3)
 				if len(n) != 1 || !strings.Contains(n[0].Params["what"], "goes to the address as planned") {
 					t.Fatalf("centre %+v", n)
 				}
@@ -351,11 +334,11 @@ func init() {
 				if e := bkOne(t, h, sop.KindCustomerContact, sop.R4_4); e.Outcome != sop.OutRefused {
 					t.Fatalf("refusal %+v", e)
 				}
-				n := bkNotes(h, sop.ToCentre, sop.MsgRebook)
+				n := h.NotesTo(sop.MsgRebook, sop.ToCentre)
 				if len(n) != 1 || n[0].Rule != sop.R4_4 || !strings.Contains(n[0].Params["why"], "refuses the visit") {
 					t.Fatalf("centre %+v", n)
 				}
-				if m := bkNotes(h, sop.ToManager, sop.MsgEscalation); len(m) != 0 {
+				if m := h.NotesTo(sop.MsgEscalation, sop.ToManager); len(m) != 0 {
 					t.Fatalf("manager told: %+v", m)
 				}
 			}},
@@ -375,7 +358,7 @@ func init() {
 				h.Run(3 * time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				m := bkNotes(h, sop.ToManager, sop.MsgEscalation)
+				m := h.NotesTo(sop.MsgEscalation, sop.ToManager)
 				if len(m) != 1 || !m[0].Urgent || m[0].Rule != sop.R4_4 || !strings.Contains(m[0].Params["what"], "not followed up") {
 					t.Fatalf("manager %+v", m)
 				}
@@ -423,7 +406,7 @@ func init() {
 				if len(b) != 1 || !b[0].Start.Equal(inst.Add(-time.Hour)) || b[0].End.Sub(b[0].Start) != bkVisit {
 					t.Fatalf("guidance visit booked %+v, want %s long", b, bkVisit)
 				}
-				due := bkNotes(h, sop.ToCentre, sop.MsgGuidanceCallDue)
+				due := h.NotesTo(sop.MsgGuidanceCallDue, sop.ToCentre)
 				if len(due) != 1 {
 					t.Fatalf("call-back due %+v", due)
 				}
@@ -436,7 +419,7 @@ func init() {
 				h.Run(time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				n := bkNotes(h, sop.ToCustomer, sop.MsgReturnDecision)
+				n := h.NotesTo(sop.MsgReturnDecision, sop.ToCustomer)
 				if len(n) != 1 || n[0].Params["approved"] != "false" || n[0].Rule != sop.R4_6 || n[0].Recipient != wftest.Request().Customer.Phone {
 					t.Fatalf("refusal %+v", n)
 				}
@@ -448,7 +431,7 @@ func init() {
 				h.Run(bkNotice + time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				m := bkNotes(h, sop.ToManager, sop.MsgEscalation)
+				m := h.NotesTo(sop.MsgEscalation, sop.ToManager)
 				if len(m) != 1 || !m[0].Urgent || m[0].Rule != sop.R4_6 {
 					t.Fatalf("manager %+v", m)
 				}
@@ -567,12 +550,12 @@ func bkTravelCases() []ruleCase {
 				h.Run(6 * time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				c := bkNotes(h, sop.ToCustomer, sop.MsgDelayApology)
+				c := h.NotesTo(sop.MsgDelayApology, sop.ToCustomer)
 				if len(c) != 1 || c[0].Recipient != wftest.Request().Customer.Phone || c[0].Params["minutes"] != "25" || c[0].Params["reason"] != "traffic jam on the 3rd ring road" {
 					t.Fatalf("customer %+v", c)
 				}
 				bkWantAt(t, "apology", c[0].At, wftest.SlotStart.Add(-time.Second))
-				n := bkRule(bkNotes(h, sop.ToCentre, sop.MsgEscalation), sop.R5_3)
+				n := bkRule(h.NotesTo(sop.MsgEscalation, sop.ToCentre), sop.R5_3)
 				if len(n) != 1 || n[0].Params["what"] != "engineer E-1 delayed 25 min (traffic jam on the 3rd ring road)" {
 					t.Fatalf("centre %+v", n)
 				}
@@ -612,7 +595,7 @@ func bkTravelCases() []ruleCase {
 				bkPending(t, bkView, sop.EvDepartureConfirmed, "departure_plan", planAt, sop.R12_1)
 				p := bkOne(t, h, sop.KindDeparturePlan, sop.R12_1)
 				bkWantAt(t, "departure plan", p.At, planAt)
-				n := bkNotes(h, sop.ToEngineer, sop.MsgConfirmDeparture)
+				n := h.NotesTo(sop.MsgConfirmDeparture, sop.ToEngineer)
 				if len(n) != 1 || n[0].Recipient != "E-1" || n[0].Params["depart"] != "2026-03-02 13:20" || n[0].Params["travel"] != "30m" {
 					t.Fatalf("engineer %+v", n)
 				}
@@ -632,7 +615,7 @@ func bkTravelCases() []ruleCase {
 			check: func(t *testing.T, h *wftest.Harness) {
 				p := bkOne(t, h, sop.KindDeparturePlan, sop.R12_1)
 				bkWantAt(t, "departure plan", p.At, wftest.T0.Add(14*time.Hour+40*time.Minute-bkPlan)) // 22:03
-				n := bkNotes(h, sop.ToEngineer, sop.MsgConfirmDeparture)
+				n := h.NotesTo(sop.MsgConfirmDeparture, sop.ToEngineer)
 				if len(n) != 1 || n[0].Params["depart"] != "2026-03-02 23:40" || n[0].Params["start"] != "2026-03-03 00:20" {
 					t.Fatalf("engineer %+v", n)
 				}
@@ -647,7 +630,7 @@ func bkTravelCases() []ruleCase {
 			check: func(t *testing.T, h *wftest.Harness) {
 				c := bkOne(t, h, sop.KindCentreNotified, sop.R12_1)
 				bkWantAt(t, "reported", c.At, bkDepart)
-				n := bkNotes(h, sop.ToCentre, sop.MsgDepartureUnconfirmed)
+				n := h.NotesTo(sop.MsgDepartureUnconfirmed, sop.ToCentre)
 				if len(n) != 1 || n[0].Rule != sop.R12_1 || n[0].Params["engineer"] != "E-1" || n[0].Params["depart"] != "2026-03-02 13:20" || n[0].Params["start"] != "2026-03-02 14:00" {
 					t.Fatalf("centre %+v", n)
 				}

@@ -112,20 +112,9 @@ func doorParams(t *testing.T, n wftest.Sent, kv ...string) {
 	}
 }
 
-// doorRuleEntries returns the entries of a kind under a rule.
-func doorRuleEntries(h *wftest.Harness, k sop.Kind, r sop.Rule) []workflows.Entry {
-	var out []workflows.Entry
-	for _, e := range h.Only(k) {
-		if e.Rule == r {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 // doorChecklistOf returns the checklist entries of a rule.
 func doorChecklistOf(h *wftest.Harness, r sop.Rule) []workflows.Entry {
-	return doorRuleEntries(h, sop.KindChecklist, r)
+	return h.OnlyRule(sop.KindChecklist, r)
 }
 
 func doorWantChecklist(t *testing.T, h *wftest.Harness, r sop.Rule, o sop.Outcome, missing ...string) {
@@ -608,7 +597,7 @@ func init() {
 					}) || !slices.ContainsFunc(waiting.Pending, func(p workflows.Pending) bool { return p.Event == sop.EvDoorAnswered }) {
 						t.Fatalf("while waiting: %+v", waiting.Pending)
 					}
-					es := doorRuleEntries(h, sop.KindEscalated, sop.R6_6)
+					es := h.OnlyRule(sop.KindEscalated, sop.R6_6)
 					if len(es) != 1 || es[0].Outcome != sop.OutMissed {
 						t.Fatalf("escalations %+v", es)
 					}
@@ -629,7 +618,7 @@ func init() {
 				h.Run(8 * time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
-				if n := len(doorRuleEntries(h, sop.KindEscalated, sop.R6_6)); n != 0 {
+				if n := len(h.OnlyRule(sop.KindEscalated, sop.R6_6)); n != 0 {
 					t.Fatalf("%d escalations after the door opened", n)
 				}
 			},

@@ -51,19 +51,9 @@ func outOfWarranty(h *wftest.Harness) {
 	h.Request.Product.PurchaseDate = "2023-05-01"
 }
 
-func notesTo(h *wftest.Harness, m sop.Message, to sop.Audience) []wftest.Sent {
-	var out []wftest.Sent
-	for _, n := range h.Notes(m) {
-		if n.To == to {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 func wantNote(t *testing.T, h *wftest.Harness, m sop.Message, to sop.Audience, at time.Duration, urgent bool, params map[string]string) wftest.Sent {
 	t.Helper()
-	ns := notesTo(h, m, to)
+	ns := h.NotesTo(m, to)
 	for _, n := range ns {
 		if !n.At.Equal(wftest.T0.Add(at)) {
 			continue
@@ -87,24 +77,14 @@ func wantNote(t *testing.T, h *wftest.Harness, m sop.Message, to sop.Audience, a
 
 func noNote(t *testing.T, h *wftest.Harness, m sop.Message, to sop.Audience) {
 	t.Helper()
-	if ns := notesTo(h, m, to); len(ns) > 0 {
+	if ns := h.NotesTo(m, to); len(ns) > 0 {
 		t.Fatalf("unexpected %s to %s: %+v", m, to, ns)
 	}
 }
 
-func entriesOf(h *wftest.Harness, k sop.Kind, r sop.Rule) []workflows.Entry {
-	var out []workflows.Entry
-	for _, e := range h.Only(k) {
-		if e.Rule == r {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 func wantEntryAt(t *testing.T, h *wftest.Harness, k sop.Kind, r sop.Rule, at time.Duration, o sop.Outcome) {
 	t.Helper()
-	for _, e := range entriesOf(h, k, r) {
+	for _, e := range h.OnlyRule(k, r) {
 		if e.At.Equal(wftest.T0.Add(at)) && e.Outcome == o {
 			return
 		}
@@ -264,7 +244,7 @@ func init() {
 				wantNote(h.T, h, sop.MsgCompensation, sop.ToCentre, inHome+5*time.Minute, false, map[string]string{"amount": "300.00", "reason": "scratched floor"})
 				wantNote(h.T, h, sop.MsgCompensationResult, sop.ToCustomer, inHome+48*time.Minute, false, map[string]string{"approved": "false", "amount": "300.00"})
 				wantEntryAt(h.T, h, sop.KindCompensation, sop.R7_3, inHome+48*time.Minute, sop.OutRefused)
-				if len(entriesOf(h, sop.KindEscalated, sop.R7_3)) > 0 {
+				if len(h.OnlyRule(sop.KindEscalated, sop.R7_3)) > 0 {
 					h.T.Fatal("escalated although decided at the limit")
 				}
 			}},
@@ -339,7 +319,7 @@ func init() {
 				wantNote(h.T, h, sop.MsgCalledAway, sop.ToCustomer, inHome+15*time.Minute, false, map[string]string{"engineer": "E-1"})
 				wantNote(h.T, h, sop.MsgAppointmentConfirm, sop.ToCustomer, inHome+15*time.Minute, false, nil)
 				wantEntryAt(h.T, h, sop.KindCentreNotified, sop.R7_4, inHome+15*time.Minute, sop.OutDone)
-				if e := entriesOf(h, sop.KindReassigned, sop.R7_4); len(e) != 1 {
+				if e := h.OnlyRule(sop.KindReassigned, sop.R7_4); len(e) != 1 {
 					h.T.Fatalf("reassigned entries %+v", e)
 				}
 			}},
@@ -470,7 +450,7 @@ func init() {
 				h.Run(inHome + 10*time.Hour)
 				wftest.MustOK(h.T, b)
 				wantNote(h.T, h, sop.MsgRevisit, sop.ToCentre, inHome+40*time.Minute, false, map[string]string{"visits": "1"})
-				if e := entriesOf(h, sop.KindEscalated, sop.R8_3); len(e) > 0 {
+				if e := h.OnlyRule(sop.KindEscalated, sop.R8_3); len(e) > 0 {
 					h.T.Fatalf("escalated although booked at the limit: %+v", e)
 				}
 			}},
@@ -522,7 +502,7 @@ func init() {
 				diagnosed(h, day+inHome+10*time.Minute)
 				h.Eng(day+inHome+40*time.Minute, done(false, true))
 				h.Run(day + inHome + 2*time.Hour)
-				ms := notesTo(h, sop.MsgManagerVisit, sop.ToManager)
+				ms := h.NotesTo(sop.MsgManagerVisit, sop.ToManager)
 				if len(ms) != 1 || !ms[0].At.Equal(wftest.T0.Add(day+inHome+40*time.Minute)) || ms[0].Params["why"] != "customer still not satisfied after 2 visits" {
 					h.T.Fatalf("manager notified %+v, want once after the 2nd visit", ms)
 				}
@@ -665,7 +645,7 @@ func init() {
 					ev.Checklist = without(ev.Checklist, c.drop)
 					h.Eng(inHome+40*time.Minute, ev)
 					h.Run(inHome + 2*time.Hour)
-					es := entriesOf(h, sop.KindChecklist, c.rule)
+					es := h.OnlyRule(sop.KindChecklist, c.rule)
 					if len(es) != 1 || !slices.Equal(es[0].Missing, []string{c.drop}) || es[0].Outcome != sop.OutIncomplete {
 						h.T.Fatalf("checklist of %s: %+v", c.rule, es)
 					}

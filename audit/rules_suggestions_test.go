@@ -11,35 +11,16 @@ import (
 	"github.com/housecall/housecall/workflows/wftest"
 )
 
-// visitWith runs a request to a completed, satisfied visit: triaged at
-// +1m, booked for 14:00, at the door at 13:57, diagnosed, completed at
-// 14:40 with the given completion checklist; during (in the home, at
-// 14:20) it calls during.
-func visitWith(h *wftest.Harness, checklist []string, during func(h *wftest.Harness)) {
-	h.CC(time.Minute, sop.Event{Type: sop.EvTriaged, Category: sop.CategoryQuality})
-	h.Book(2 * time.Minute)
-	at := wftest.SlotStart
-	h.Eng(at.Add(-40*time.Minute).Sub(wftest.T0), sop.Event{Type: sop.EvDeparted, Checklist: wftest.Checklist(sop.EvDeparted)})
-	h.Eng(at.Add(-5*time.Minute).Sub(wftest.T0), sop.Event{Type: sop.EvArrived, Checklist: wftest.Checklist(sop.EvArrived)})
-	h.Eng(at.Add(-3*time.Minute).Sub(wftest.T0), sop.Event{Type: sop.EvKnocked, Answered: wftest.Ptr(true), Checklist: wftest.Checklist(sop.EvKnocked)})
-	h.Eng(at.Add(10*time.Minute).Sub(wftest.T0), sop.Event{Type: sop.EvDiagnosed, Cause: "glaze fault", Onsite: wftest.Ptr(true)})
-	if during != nil {
-		during(h)
-	}
-	h.Eng(at.Add(40*time.Minute).Sub(wftest.T0), sop.Event{Type: sop.EvCompleted, QualityRating: wftest.Ptr(5), AttitudeRating: wftest.Ptr(5),
-		Satisfied: wftest.Ptr(true), SignedByCustomer: wftest.Ptr(true), FixCertain: wftest.Ptr(true), Checklist: checklist})
-	h.Run(10 * time.Hour)
-}
-
 func init() {
 	suggestion := sop.Event{Type: sop.EvSuggestion, Text: "a matt version of the glaze"}
 	cases(
 		ruleCase{rule: sop.R12_9, want: audit.Met, name: "asked_and_suggestion_reported_to_production",
 			evidence: "1 suggestion(s) recorded against model CT-800",
 			run: func(h *wftest.Harness) {
-				visitWith(h, wftest.Checklist(sop.EvCompleted), func(h *wftest.Harness) {
-					h.Eng(wftest.SlotStart.Add(20*time.Minute).Sub(wftest.T0), suggestion)
-				})
+				// In the home from 14:00; the customer suggests at 14:10.
+				visit(h, 5*time.Hour, 6*time.Hour, true, true, true)
+				h.Eng(5*time.Hour+10*time.Minute, suggestion)
+				h.Run(8 * time.Hour)
 			},
 			check: func(t *testing.T, h *wftest.Harness) {
 				ns := h.Notes(sop.MsgSuggestion)
@@ -54,7 +35,8 @@ func init() {
 		ruleCase{rule: sop.R12_9, want: audit.Breached, name: "customer_not_asked_for_suggestions",
 			evidence: "asked_suggestions",
 			run: func(h *wftest.Harness) {
-				visitWith(h, slices.DeleteFunc(wftest.Checklist(sop.EvCompleted), func(id string) bool { return id == "asked_suggestions" }), nil)
+				visitConfirming(h, 5*time.Hour, 6*time.Hour, true, true, true, without(wftest.Checklist(sop.EvCompleted), "asked_suggestions"))
+				h.Run(8 * time.Hour)
 			}},
 		ruleCase{rule: sop.R12_9, want: audit.NotApplicable, name: "old_rules_refuse_a_suggestion",
 			run: func(h *wftest.Harness) {

@@ -250,6 +250,17 @@ func (h *Harness) Only(k sop.Kind) []workflows.Entry {
 	return out
 }
 
+// OnlyRule returns the entries of one kind under one rule.
+func (h *Harness) OnlyRule(k sop.Kind, r sop.Rule) []workflows.Entry {
+	var out []workflows.Entry
+	for _, e := range h.Only(k) {
+		if e.Rule == r {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Sent is one notification with the time of the step that sent it.
 type Sent struct {
 	At time.Time
@@ -264,6 +275,17 @@ func (h *Harness) Notes(m sop.Message) []Sent {
 			if m == "" || n.Message == m {
 				out = append(out, Sent{At: c.At, Notification: n})
 			}
+		}
+	}
+	return out
+}
+
+// NotesTo lists the notifications of one message to one audience.
+func (h *Harness) NotesTo(m sop.Message, to sop.Audience) []Sent {
+	var out []Sent
+	for _, n := range h.Notes(m) {
+		if n.To == to {
+			out = append(out, n)
 		}
 	}
 	return out
