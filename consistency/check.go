@@ -266,6 +266,13 @@ func Compare(runs []audit.Run, db store.Records, dc converter.DataConverter) (Re
 				add("differs", "service_records", s.in.Seq, "card of visit %d: returned at %s in the history, %s in PostgreSQL", c.Visit, stamp(c.At), stampPtr(got.CardReturned))
 			}
 		}
+		// The customer's own confirmation, which the reconciliation reads (R10.2).
+		if c := s.in.Confirmation; c != nil && s.done {
+			if got, ok := services[c.Visit]; ok && (got.Confirmed == nil || *got.Confirmed != c.Satisfied || got.ConfirmedAt == nil || !same(*got.ConfirmedAt, c.At)) {
+				add("differs", "service_records", s.in.Seq, "confirmation of visit %d: satisfied %t at %s in the history; %s at %s in PostgreSQL",
+					c.Visit, c.Satisfied, stamp(c.At), orNone(boolPtr(got.Confirmed)), stampPtr(got.ConfirmedAt))
+			}
+		}
 	}
 	for _, r := range db.Services {
 		if !want[r.Visit] {
@@ -396,4 +403,11 @@ func Check(ctx context.Context, src Source, id string) (Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+func boolPtr(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return fmt.Sprint(*b)
 }

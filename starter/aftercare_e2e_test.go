@@ -114,6 +114,25 @@ func TestAftercareEndToEnd(t *testing.T) {
 		if st := env.State(id); st["status"] != "followup" {
 			t.Fatalf("after the flag %v", st)
 		}
+		// The confirmation the reconciliation reads is the one the history
+		// holds: audit check reports a row changed behind the workflow's back.
+		flip := func(to bool) {
+			if _, err := env.Store.Pool.Exec(t.Context(), `UPDATE service_records SET customer_confirmed = $2 WHERE request_id = $1 AND visit = 1`, id, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+		flip(true)
+		found := false
+		for _, d := range env.Check(id).Divergences {
+			found = found || d.What == "differs" && d.Table == "service_records" && strings.Contains(d.Detail, "confirmation of visit 1")
+		}
+		flip(false)
+		if !found {
+			t.Fatalf("audit check missed a changed confirmation: %+v", env.Check(id).Divergences)
+		}
+		if d := env.Check(id).Divergences; len(d) != 0 {
+			t.Fatalf("after restoring the row: %+v", d)
+		}
 		var rep report
 		env.Call("auditor", "GET", "/v1/requests/"+id+"/timeline", nil, 200, &rep)
 		if s, d := rep.verdict("R10.2"); s != "breached" || !strings.Contains(d, "contradicts") {

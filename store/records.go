@@ -86,6 +86,9 @@ type RecordedService struct {
 	Satisfied    bool
 	CompletedAt  time.Time
 	CardReturned *time.Time
+	// Confirmed is what the customer said of the visit (R10.2), when they did.
+	Confirmed   *bool
+	ConfirmedAt *time.Time
 }
 
 // Records reads what PostgreSQL holds of a request, ordered by step.
@@ -122,7 +125,8 @@ func (s *Store) Records(ctx context.Context, id string) (Records, error) {
 		if r.Appointments, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RecordedAppointment]); err != nil {
 			return fmt.Errorf("appointments: %w", err)
 		}
-		rows, _ = tx.Query(ctx, `SELECT visit, engineer_id, satisfied, completed_at, card_returned_at FROM service_records WHERE request_id = $1 ORDER BY visit`, id)
+		rows, _ = tx.Query(ctx, `SELECT visit, engineer_id, satisfied, completed_at, card_returned_at, customer_confirmed, confirmed_at
+			FROM service_records WHERE request_id = $1 ORDER BY visit`, id)
 		if r.Services, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RecordedService]); err != nil {
 			return fmt.Errorf("service records: %w", err)
 		}
