@@ -185,15 +185,12 @@ func Load(fs *pflag.FlagSet) (*Config, error) {
 		if err := v.ReadInConfig(); err != nil {
 			return nil, fmt.Errorf("config file %s: %w", file, err)
 		}
-	} else {
-		v.SetConfigName("housecall")
-		v.SetConfigType("yaml")
-		v.AddConfigPath(".")
+	} else if _, err := os.Stat("housecall.yaml"); err == nil {
+		// Only housecall.yaml: viper's search by name would also take an
+		// extensionless "housecall" — the binary itself, run from its folder.
+		v.SetConfigFile("housecall.yaml")
 		if err := v.ReadInConfig(); err != nil {
-			var nf viper.ConfigFileNotFoundError
-			if !errors.As(err, &nf) {
-				return nil, fmt.Errorf("housecall.yaml: %w", err)
-			}
+			return nil, fmt.Errorf("housecall.yaml: %w", err)
 		}
 	}
 	return fromViper(v)

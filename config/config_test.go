@@ -304,3 +304,31 @@ func TestCatalogueKeys(t *testing.T) {
 		}
 	}
 }
+
+// Run from the binary's own folder: a file named "housecall" (the binary) is
+// not a configuration file; housecall.yaml beside it is.
+func TestOnlyHousecallYAMLIsRead(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("housecall", []byte("\x7fELF\x02\x01\x01\x00binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, err := load(t)
+	if err != nil {
+		t.Fatalf("the binary read as configuration: %v", err)
+	}
+	if c.HTTPAddr != "127.0.0.1:8080" {
+		t.Fatalf("http.addr %s", c.HTTPAddr)
+	}
+	if err := os.WriteFile("housecall.yaml", []byte("http:\n  addr: 127.0.0.1:9191\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = load(t); err != nil || c.HTTPAddr != "127.0.0.1:9191" {
+		t.Fatalf("housecall.yaml not read: %v %v", c, err)
+	}
+	if err := os.WriteFile("housecall.yaml", []byte("http: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := load(t); err == nil || !strings.Contains(err.Error(), "housecall.yaml") {
+		t.Fatalf("a broken housecall.yaml: %v", err)
+	}
+}
