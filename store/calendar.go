@@ -109,8 +109,22 @@ func (s *Store) candidates(ctx context.Context, in workflows.BookInput) ([]Engin
 }
 
 // insertAppointment books one engineer, releasing the appointment it
-// replaces in the same transaction.
+// replaces in the same transaction. Concurrent inserts that overlap wait on
+// each other's exclusion check, and PostgreSQL may break such a wait as a
+// deadlock (40P01): the transaction it aborted changed nothing and is tried
+// again, and then meets the winner's committed row as a double booking.
 func (s *Store) insertAppointment(ctx context.Context, in workflows.BookInput, e Engineer, start, end time.Time) (workflows.Appointment, error) {
+	for attempt := 1; ; attempt++ {
+		a, err := s.tryInsertAppointment(ctx, in, e, start, end)
+		var pgErr *pgconn.PgError
+		if attempt < 5 && errors.As(err, &pgErr) && pgErr.Code == "40P01" {
+			continue
+		}
+		return a, err
+	}
+}
+
+func (s *Store) tryInsertAppointment(ctx context.Context, in workflows.BookInput, e Engineer, start, end time.Time) (workflows.Appointment, error) {
 	a := workflows.Appointment{Engineer: e.ID, Start: start, End: end, Travel: sop.D(e.Travel())}
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		if in.Release != 0 {
