@@ -13,7 +13,7 @@ FUZZTIME ?= 10s
 # Packages with goroutines of their own (HTTP server, pools, dispatcher, activities).
 RACE_PKGS ?= ./starter/ ./store/ ./notify/ ./activities/
 
-.PHONY: run test lint bench chaos setup build tools fmt clean help fuzz race tidy-check ci rules-doc
+.PHONY: run test lint bench chaos setup setup-browser build tools fmt clean help fuzz race tidy-check ci rules-doc
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,13 +21,16 @@ help: ## list the targets
 setup: ## PostgreSQL installed, running, and the housecall database created (idempotent)
 	@./scripts/setup-postgres.sh
 
+setup-browser: ## Chromium installed for the console's browser tests (idempotent)
+	@./scripts/setup-chromium.sh
+
 build: ## build bin/housecall
 	$(GO) build -o $(HOUSECALL) ./cmd/housecall
 
 run: setup build ## housecall dev: embedded Temporal + UI, migrations, worker and API
 	$(HOUSECALL) dev
 
-test: setup ## every test: time-skipping workflow tests, replay tests, integration tests on real Temporal + PostgreSQL
+test: setup setup-browser ## every test: time-skipping workflow tests, replay tests, integration tests on real Temporal + PostgreSQL
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 lint: tools ## go vet, staticcheck and Temporal's workflowcheck (determinism)

@@ -7,6 +7,7 @@ package config
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -103,6 +104,10 @@ var keys = []key{
 	{"client.url", "", kURL, "client commands: the HTTP API (default: http:// + http.addr)"},
 	{"client.token", "", kString, "client commands: bearer token (dev: read from dev.data_dir)"},
 	{"client.as", "callcentre", kString, "client commands in dev without a token: act as this role, or engineer:ID"},
+	{"console.secret", "", kString, "web console: key (at least 32 bytes, or base64 of them) signing session cookies, CSRF tokens and the customers' links; the same on every API replica (empty: made per process, so sessions and links end at a restart; dev: made once in dev.data_dir/console-secret)"},
+	{"console.public_url", "", kURL, "web console: the address customers and staff open (customer links in notifications; default: http:// + http.addr)"},
+	{"console.customer_link_ttl", "720h", kDuration, "web console: how long a customer's link (/c/{token}) stays valid after it is sent"},
+	{"console.temporal_ui_url", "", kURL, "web console: the Temporal UI the auditor's pages link to (dev: the embedded UI)"},
 	{"worker.metrics_addr", "", kString, "housecall worker: serve Prometheus /metrics here (host:port; empty: off). housecall api and dev serve them on /metrics"},
 }
 
@@ -144,6 +149,16 @@ type Config struct {
 	ClientToken       string
 	ClientAs          string
 	WorkerMetricsAddr string
+	// Console is the web console's configuration (console.*).
+	Console Console
+}
+
+// Console is the web console's configuration.
+type Console struct {
+	Secret          []byte `json:"-"`
+	PublicURL       string
+	CustomerLinkTTL time.Duration
+	TemporalUIURL   string
 }
 
 // AddFlags defines a flag for every key on fs (e.g. --sop.verify_timeout) and --config.
@@ -364,6 +379,16 @@ func fromViper(v *viper.Viper) (*Config, error) {
 		c.CodecOrigins = append(c.CodecOrigins, strings.TrimSuffix(o, "/"))
 	}
 
+	c.Console = Console{
+		Secret:          parseSecret(str("console.secret"), &bad),
+		PublicURL:       strings.TrimSuffix(str("console.public_url"), "/"),
+		CustomerLinkTTL: dur("console.customer_link_ttl").Std(),
+		TemporalUIURL:   strings.TrimSuffix(str("console.temporal_ui_url"), "/"),
+	}
+	if c.Console.CustomerLinkTTL <= 0 {
+		bad.add("console.customer_link_ttl", "must be positive")
+	}
+
 	if len(bad) > 0 {
 		return nil, &Error{Problems: bad}
 	}
@@ -571,4 +596,22 @@ func Describe(name string) (def, usage string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// parseSecret reads console.secret: base64 of at least 32 bytes, or at
+// least 32 characters taken as they are.
+func parseSecret(raw string, bad *problems) []byte {
+	if raw == "" {
+		return nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(raw); err == nil && len(b) >= 32 {
+			return b
+		}
+	}
+	if len(raw) >= 32 {
+		return []byte(raw)
+	}
+	bad.add("console.secret", "too short: give at least 32 bytes (e.g. openssl rand -base64 32)")
+	return nil
 }

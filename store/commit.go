@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -138,15 +139,28 @@ func upsertProjection(ctx context.Context, tx pgx.Tx, in workflows.CommitInput) 
 	if p.Engineer != "" {
 		engineer = &p.Engineer
 	}
+	pending := p.Pending
+	if pending == nil {
+		pending = []workflows.Pending{}
+	}
+	pendingJSON, _ := json.Marshal(pending)
+	var nextDue *time.Time
+	for _, w := range pending {
+		if w.At != nil && (nextDue == nil || w.At.Before(*nextDue)) {
+			nextDue = w.At
+		}
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO requests (id, kind, status, customer, product, symptoms, engineer_id,
-			appointment_start, appointment_end, visits, warranty, seq, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''), $12, $13, $13)
+			appointment_start, appointment_end, visits, warranty, seq, created_at, updated_at, pending, next_due)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''), $12, $13, $13, $14, $15)
 		ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status, customer = EXCLUDED.customer,
 			product = EXCLUDED.product, symptoms = EXCLUDED.symptoms, engineer_id = EXCLUDED.engineer_id,
 			appointment_start = EXCLUDED.appointment_start, appointment_end = EXCLUDED.appointment_end,
-			visits = EXCLUDED.visits, warranty = EXCLUDED.warranty, seq = EXCLUDED.seq, updated_at = EXCLUDED.updated_at
+			visits = EXCLUDED.visits, warranty = EXCLUDED.warranty, seq = EXCLUDED.seq, updated_at = EXCLUDED.updated_at,
+			pending = EXCLUDED.pending, next_due = EXCLUDED.next_due
 		WHERE requests.seq < EXCLUDED.seq`,
-		in.RequestID, p.Kind, p.Status, customer, product, p.Symptoms, engineer, start, end, p.Visits, p.Warranty, in.Seq, in.At)
+		in.RequestID, p.Kind, p.Status, customer, product, p.Symptoms, engineer, start, end, p.Visits, p.Warranty, in.Seq, in.At,
+		pendingJSON, nextDue)
 	if err != nil {
 		return fmt.Errorf("request row: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/housecall/housecall/sop"
+	"github.com/housecall/housecall/workflows"
 )
 
 // RequestRow is a request as the call centre's lists show it.
@@ -27,6 +28,10 @@ type RequestRow struct {
 	Warranty    string          `json:"warranty,omitempty"`
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`
+	// Pending is what it waits for (events and clocks), as of its last step.
+	Pending []workflows.Pending `json:"pending"`
+	// NextDue is the earliest of its clocks.
+	NextDue *time.Time `json:"next_due,omitempty"`
 }
 
 // RequestFilter narrows a list of requests.
@@ -40,21 +45,26 @@ type RequestFilter struct {
 }
 
 const requestColumns = `id, kind, status, customer, product, symptoms, engineer_id, appointment_start, appointment_end,
-	visits, warranty, created_at, updated_at`
+	visits, warranty, created_at, updated_at, pending, next_due`
 
 func scanRequest(row pgx.Row) (RequestRow, error) {
 	var (
 		r                  RequestRow
 		customer, product  []byte
+		pending            []byte
 		engineer, warranty *string
 		start, end         *time.Time
 	)
 	if err := row.Scan(&r.ID, &r.Kind, &r.Status, &customer, &product, &r.Symptoms, &engineer, &start, &end,
-		&r.Visits, &warranty, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		&r.Visits, &warranty, &r.CreatedAt, &r.UpdatedAt, &pending, &r.NextDue); err != nil {
 		return r, err
 	}
 	_ = json.Unmarshal(customer, &r.Customer)
 	_ = json.Unmarshal(product, &r.Product)
+	_ = json.Unmarshal(pending, &r.Pending)
+	if r.Pending == nil {
+		r.Pending = []workflows.Pending{}
+	}
 	if engineer != nil {
 		r.Engineer = *engineer
 	}

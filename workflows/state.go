@@ -276,6 +276,7 @@ func (s *State) projection() Projection {
 		Appointment: s.window(),
 		Visits:      s.Visits,
 		Warranty:    s.Warranty,
+		Pending:     s.pending(),
 	}
 }
 

@@ -122,6 +122,9 @@ type Projection struct {
 	Appointment *sop.Window     `json:"appointment,omitempty"`
 	Visits      int             `json:"visits"`
 	Warranty    string          `json:"warranty,omitempty"`
+	// Pending is what the request waits for after the step (View.Pending):
+	// the call centre's queue shows it from PostgreSQL.
+	Pending []Pending `json:"pending,omitempty"`
 }
 
 // CommitInput is everything one step changes outside the workflow.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -89,6 +90,13 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 			return err
 		}
 	}
+	if len(cfg.Console.Secret) == 0 {
+		sec, err := devSecret(cfg.DevDataDir)
+		if err != nil {
+			return err
+		}
+		cfg.Console.Secret = sec
+	}
 
 	if err := migrate(ctx, cfg, func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }); err != nil {
 		return fmt.Errorf("%w\n(is PostgreSQL running? `make setup` installs and starts it)", err)
@@ -132,6 +140,10 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 
 	cfg.TemporalAddress = srv.FrontendAddr() // the real port when 0 was asked for
 	cfg.CodecOrigins = append(cfg.CodecOrigins, uiOrigins(srv.UIURL())...)
+	if cfg.Console.TemporalUIURL == "" {
+		cfg.Console.TemporalUIURL = srv.UIURL()
+	}
+	cfg.Console.PublicURL = consolePublicURL(cfg)
 	c, err := dialTemporal(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -148,7 +160,11 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 	// One process: the API's /metrics include the worker's.
 	workerMetrics := prometheus.NewRegistry()
 	go func() { errc <- runWorker(ctx, cfg, c, st, log, workerMetrics) }()
-	go func() { errc <- serveHTTP(ctx, apiServer(cfg, c, st, log, workerMetrics), ln) }()
+	hs, err := apiServer(ctx, cfg, c, st, log, workerMetrics)
+	if err != nil {
+		return err
+	}
+	go func() { errc <- serveHTTP(ctx, hs, ln) }()
 
 	printBanner(out, cfg, srv, seeded, time.Since(began))
 	if ready != nil {
@@ -171,6 +187,7 @@ func runDev(ctx context.Context, cfg *config.Config, log *zap.Logger, out io.Wri
 
 func printBanner(out io.Writer, cfg *config.Config, srv *devserver.Server, seeded []store.Engineer, took time.Duration) {
 	fmt.Fprintf(out, "\nhousecall dev is up (%s)\n\n", took.Round(time.Millisecond))
+	fmt.Fprintf(out, "  Web console   %s/  (sign in with a token below)\n", cfg.Console.PublicURL)
 	fmt.Fprintf(out, "  HTTP API      http://%s  (GET /healthz)\n", cfg.HTTPAddr)
 	fmt.Fprintf(out, "  Temporal UI   %s/namespaces/%s/workflows\n", srv.UIURL(), cfg.TemporalNamespace)
 	fmt.Fprintf(out, "  Temporal      %s  namespace %s, task queue %s\n", srv.FrontendAddr(), cfg.TemporalNamespace, cfg.TaskQueue)
@@ -355,4 +372,41 @@ func clientToken(cfg *config.Config) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("client.as %q: no such dev token in %s", cfg.ClientAs, path)
+}
+
+// consoleSecretFile keeps the dev console's signing key, so that sessions
+// and customer links outlive a restart of housecall dev.
+const consoleSecretFile = "console-secret"
+
+// devSecret reads the dev console secret in dataDir, making it the first time.
+func devSecret(dataDir string) ([]byte, error) {
+	path := filepath.Join(dataDir, consoleSecretFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		b = make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(b)+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("write %s: %w", path, err)
+		}
+		return b, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(sec) < 32 {
+		return nil, fmt.Errorf("%s: not base64 of 32 bytes; delete it to make a new one (sessions and customer links end)", path)
+	}
+	return sec, nil
+}
+
+// consolePublicURL is the console's address as printed: the configured
+// console.public_url, else the address the API really listens on.
+func consolePublicURL(cfg *config.Config) string {
+	if u := cfg.Console.PublicURL; u != "" {
+		return u
+	}
+	return "http://" + cfg.HTTPAddr
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/housecall/housecall/activities"
 	"github.com/housecall/housecall/config"
+	"github.com/housecall/housecall/console"
 	"github.com/housecall/housecall/internal/logging"
 	"github.com/housecall/housecall/internal/temporalclient"
 	"github.com/housecall/housecall/notify"
@@ -95,9 +96,10 @@ func runWorker(ctx context.Context, cfg *config.Config, c client.Client, st *sto
 	}
 }
 
-// apiServer makes the HTTP API server.
+// apiServer makes the HTTP server of the API and the web console; the
+// console's live updates run until ctx ends.
 // extra (may be nil) adds metrics of the same process to /metrics.
-func apiServer(cfg *config.Config, c client.Client, st *store.Store, log *zap.Logger, extra prometheus.Gatherer) *http.Server {
+func apiServer(ctx context.Context, cfg *config.Config, c client.Client, st *store.Store, log *zap.Logger, extra prometheus.Gatherer) (*http.Server, error) {
 	srv := &starter.Server{
 		Metrics:    extra,
 		Temporal:   c,
@@ -108,7 +110,27 @@ func apiServer(cfg *config.Config, c client.Client, st *store.Store, log *zap.Lo
 		Log:        log.Named("api"),
 		Encryption: starter.Encryption{Codec: cfg.Codec, Origins: cfg.CodecOrigins},
 	}
-	return &http.Server{Addr: cfg.HTTPAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	api := srv.Handler()
+	public := cfg.Console.PublicURL
+	if public == "" {
+		public = "http://" + cfg.HTTPAddr
+	}
+	con, err := console.New(console.Options{
+		API:           srv,
+		Store:         st,
+		Secret:        cfg.Console.Secret,
+		PublicURL:     public,
+		LinkTTL:       cfg.Console.CustomerLinkTTL,
+		TemporalUIURL: cfg.Console.TemporalUIURL,
+		Namespace:     cfg.TemporalNamespace,
+		Policy:        cfg.PolicyAt,
+		Log:           log.Named("console"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	con.Start(ctx)
+	return &http.Server{Addr: cfg.HTTPAddr, Handler: console.Mount(api, con), ReadHeaderTimeout: 10 * time.Second}, nil
 }
 
 // listen opens the API's address, naming the key when it cannot.
@@ -220,7 +242,11 @@ func newAPICmd() *cobra.Command {
 					return err
 				}
 				s.log.Info("API listening", zap.String("addr", ln.Addr().String()))
-				return serveHTTP(s.ctx, apiServer(s.cfg, s.c, s.st, s.log, nil), ln)
+				hs, err := apiServer(s.ctx, s.cfg, s.c, s.st, s.log, nil)
+				if err != nil {
+					return err
+				}
+				return serveHTTP(s.ctx, hs, ln)
 			})
 		},
 	}

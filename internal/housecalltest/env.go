@@ -25,6 +25,7 @@ import (
 	"github.com/housecall/housecall/activities"
 	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/config"
+	"github.com/housecall/housecall/console"
 	"github.com/housecall/housecall/consistency"
 	"github.com/housecall/housecall/internal/logging"
 	"github.com/housecall/housecall/sop"
@@ -43,7 +44,14 @@ type Env struct {
 	DBURL    string
 	// Metrics are the worker's (steps waiting for the database).
 	Metrics *prometheus.Registry
-	API     *httptest.Server
+	// API serves the HTTP API and the web console (console.Mount).
+	API *httptest.Server
+	// Console is the web console served beside the API.
+	Console *console.Console
+	// ConsoleSecret signs its sessions and customer links.
+	ConsoleSecret []byte
+	// Starter is the API server (in-process calls).
+	Starter *starter.Server
 	Log     *zap.Logger
 	Policy  sop.Policy
 	Queue   string
@@ -153,8 +161,30 @@ func Start(t testing.TB, o Options) *Env {
 		Log:        e.Log,
 		Encryption: starter.Encryption{Codec: e.Codec, Origins: []string{UIOrigin}},
 	}
-	e.API = httptest.NewServer(srv.Handler())
+	api := srv.Handler()
+	e.Starter = srv
+	e.ConsoleSecret = []byte("housecall-test-console-secret-0123456789")
+	e.API = httptest.NewUnstartedServer(nil)
+	con, err := console.New(console.Options{
+		API:           srv,
+		Store:         e.Store,
+		Secret:        e.ConsoleSecret,
+		PublicURL:     "http://" + e.API.Listener.Addr().String(),
+		TemporalUIURL: UIOrigin,
+		Namespace:     e.Server.GetDefaultNamespace(),
+		Policy:        func(time.Time) sop.Policy { return e.Policy },
+		Log:           e.Log.Named("console"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Console = con
+	cctx, stopConsole := context.WithCancel(context.Background())
+	con.Start(cctx)
+	e.API.Config.Handler = console.Mount(api, con)
+	e.API.Start()
 	t.Cleanup(e.API.Close)
+	t.Cleanup(stopConsole)
 	if !o.NoFinalCheck {
 		// Whatever the test did, PostgreSQL and the histories agree at its end.
 		t.Cleanup(func() { e.CheckAll() })
@@ -226,6 +256,15 @@ func (e *Env) For(t testing.TB) *Env {
 	c := *e
 	c.T = t
 	return &c
+}
+
+// Token is who's API token ("callcentre", "engineer:E-1", …).
+func (e *Env) Token(who string) string {
+	tok, ok := e.tokens[who]
+	if !ok {
+		e.T.Fatalf("no token for %q", who)
+	}
+	return tok
 }
 
 // As returns an API client acting as who: "callcentre", "auditor", "admin",

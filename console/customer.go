@@ -1,0 +1,4 @@
+package console
+
+// routeCustomer registers the customer pages (issue 11; being built).
+func (c *Console) routeCustomer() {}
