@@ -44,6 +44,7 @@ var testEnv = map[string]string{
 	"POSTGRES_PASSWORD":             "pw-from-env",
 	"HOUSECALL_AUTH_TOKENS":         "tok1=admin,tok2=callcentre:alice",
 	"HOUSECALL_TEMPORAL_CODEC_KEYS": "k1=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+	"HOUSECALL_CONSOLE_SECRET":      "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0=",
 }
 
 // ---------------------------------------------------------------------------
@@ -513,7 +514,7 @@ func TestComposeServicesExist(t *testing.T) {
 }
 
 func TestComposeRequiresSecrets(t *testing.T) {
-	for _, v := range []string{"HOUSECALL_AUTH_TOKENS", "POSTGRES_PASSWORD", "HOUSECALL_TEMPORAL_CODEC_KEYS"} {
+	for _, v := range []string{"HOUSECALL_AUTH_TOKENS", "POSTGRES_PASSWORD", "HOUSECALL_TEMPORAL_CODEC_KEYS", "HOUSECALL_CONSOLE_SECRET"} {
 		env := map[string]string{}
 		for k, val := range testEnv {
 			if k != v {
