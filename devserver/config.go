@@ -26,6 +26,11 @@ const (
 	// clusterName is stored in the database's cluster metadata: keep it stable.
 	clusterName = "active"
 	storeName   = "sqlite-default"
+	// visibilityStoreName is the SQLite database of the visibility records
+	// (search attributes, the Temporal UI's lists), apart from the history
+	// store: the plugin gives each database one connection, so visibility
+	// writes no longer wait behind history writes (issue 12, make bench).
+	visibilityStoreName = "sqlite-visibility"
 	loopback    = "127.0.0.1"
 )
 
@@ -81,9 +86,40 @@ func dataDirErr(dir, what string, err error) error {
 	return fmt.Errorf("data dir %s: %s: %w", dir, what, err)
 }
 
-// prepareDatabase returns the SQLite persistence config, creating the schema in
-// a new database file, and creates the namespace unless it already exists.
-func prepareDatabase(dbPath string, o Options) (*config.SQL, error) {
+// prepareDatabases returns the SQLite persistence config: the history store
+// in dbPath and, apart from it, the visibility store (VisibilityFileName
+// beside it). A data dir made before the visibility store was separate keeps
+// its visibility records in its one database (they would otherwise be lost
+// to the Temporal UI).
+func prepareDatabases(dbPath string, o Options) (config.Persistence, error) {
+	var visPath string
+	if dbPath != "" {
+		visPath = filepath.Join(filepath.Dir(dbPath), VisibilityFileName)
+		if fi, err := os.Stat(dbPath); err == nil && fi.Size() > 0 {
+			if _, err := os.Stat(visPath); errors.Is(err, fs.ErrNotExist) {
+				main, err := prepareDatabase(dbPath, o, true)
+				if err != nil {
+					return config.Persistence{}, err
+				}
+				return sqlitePersistence(main, nil), nil
+			}
+		}
+	}
+	main, err := prepareDatabase(dbPath, o, true)
+	if err != nil {
+		return config.Persistence{}, err
+	}
+	vis, err := prepareDatabase(visPath, o, false)
+	if err != nil {
+		return config.Persistence{}, err
+	}
+	return sqlitePersistence(main, vis), nil
+}
+
+// prepareDatabase returns the config of one SQLite database, creating the
+// schema in a new database file, and, with namespace, creates the namespace
+// unless it already exists.
+func prepareDatabase(dbPath string, o Options, namespace bool) (*config.SQL, error) {
 	cfg := &config.SQL{PluginName: sqliteplugin.PluginName}
 	where := "in-memory database"
 	if o.Ephemeral {
@@ -113,6 +149,9 @@ func prepareDatabase(dbPath string, o Options) (*config.SQL, error) {
 		}
 	}
 
+	if !namespace {
+		return cfg, nil
+	}
 	if err := createNamespace(cfg, o, where); err != nil {
 		return nil, err
 	}
@@ -138,15 +177,21 @@ func createNamespace(cfg *config.SQL, o Options, where string) error {
 	return nil
 }
 
-// sqlitePersistence is the persistence config for the SQLite database of cfg:
-// one store for everything, one history shard.
-func sqlitePersistence(sql *config.SQL) config.Persistence {
-	return config.Persistence{
+// sqlitePersistence is the persistence config of the SQLite databases: the
+// history store, and the visibility store apart (vis nil: in the history
+// store), one history shard.
+func sqlitePersistence(sql, vis *config.SQL) config.Persistence {
+	p := config.Persistence{
 		DefaultStore:     storeName,
 		VisibilityStore:  storeName,
 		NumHistoryShards: 1,
 		DataStores:       map[string]config.DataStore{storeName: {SQL: sql}},
 	}
+	if vis != nil {
+		p.VisibilityStore = visibilityStoreName
+		p.DataStores[visibilityStoreName] = config.DataStore{SQL: vis}
+	}
+	return p
 }
 
 // Indexes into the ports slice handed to buildConfig.

@@ -2,15 +2,18 @@
 // history, matching and worker services) on SQLite, optionally with the Temporal
 // Web UI, for `housecall dev`, tests and benchmarks.
 //
-// File mode keeps all state in DataDir/temporal.db (SQLite, WAL journal), so
+// File mode keeps all state in DataDir/temporal.db (SQLite, WAL journal) and
+// the visibility records in DataDir/temporal-visibility.db beside it, so
 // workflows survive a restart; Ephemeral mode keeps everything in memory.
 // With Options.PostgresURL the server persists to PostgreSQL instead (see
 // postgres.go), e.g. to compare both in a benchmark.
 //
 // The server runs all services in this process with static membership (no
-// ringpop) and one history shard; the SQLite plugin uses a single connection,
-// which serializes persistence but avoids SQLITE_BUSY errors (several
-// connections made a 500-workflow load both slower and error-prone).
+// ringpop) and one history shard; the SQLite plugin uses a single connection
+// per database, which serializes its writes but avoids SQLITE_BUSY errors
+// (several connections made a 500-workflow load both slower and
+// error-prone). The visibility records have a database of their own, so
+// their writes do not queue behind the history's (issue 12).
 //
 // Caveats inherited from the Temporal server, relevant when a process starts
 // more than one server (tests):
@@ -57,6 +60,9 @@ const (
 	DefaultRetention    = 30 * 24 * time.Hour
 	// DBFileName is the SQLite database file created inside Options.DataDir.
 	DBFileName = "temporal.db"
+	// VisibilityFileName is the SQLite database of the visibility records,
+	// beside DBFileName.
+	VisibilityFileName = "temporal-visibility.db"
 )
 
 // Options configures Start.
@@ -167,11 +173,9 @@ func Start(ctx context.Context, o Options) (_ *Server, retErr error) {
 				return nil, err
 			}
 		}
-		sqlCfg, err := prepareDatabase(dbPath, o)
-		if err != nil {
+		if persistence, err = prepareDatabases(dbPath, o); err != nil {
 			return nil, err
 		}
-		persistence = sqlitePersistence(sqlCfg)
 	}
 
 	// Server.

@@ -218,6 +218,11 @@ func TestFileModeSurvivesRestart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, DBFileName+"-wal")); err != nil {
 		t.Errorf("WAL journal not in use: %v", err)
 	}
+	// Visibility records live in a database of their own (one connection
+	// each: visibility writes do not queue behind history writes).
+	if _, err := os.Stat(filepath.Join(dir, VisibilityFileName)); err != nil {
+		t.Errorf("no separate visibility database: %v", err)
+	}
 
 	// A second server on the same data dir is refused while the first runs.
 	if s, err := Start(ctx, Options{DataDir: dir, FrontendAddr: "127.0.0.1:0"}); err == nil {
@@ -244,6 +249,10 @@ func TestFileModeSurvivesRestart(t *testing.T) {
 	opts.SearchAttributes = restartAttributes()
 	s2 := startServer(t, ctx, opts)
 	c2 := dial(t, s2, logs)
+	// The visibility records written before the restart are still listed.
+	if resp, err := c2.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: s2.Namespace(), Query: "WorkflowId = 'request-restart'"}); err != nil || len(resp.GetExecutions()) != 1 {
+		t.Fatalf("visibility after restart: %v, %d executions", err, len(resp.GetExecutions()))
+	}
 	signalToCompletion(t, ctx, c2, run.GetID(), run.GetRunID())
 
 	checkRestartedNamespace(t, ctx, c2, s2.Namespace(), DefaultRetention)
@@ -409,7 +418,7 @@ func TestServerFatalWhileStartingIsAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sqlCfg, err := prepareDatabase("", o)
+	persistence, err := prepareDatabases("", o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +427,7 @@ func TestServerFatalWhileStartingIsAnError(t *testing.T) {
 		t.Fatal(err)
 	}
 	ports[portHistory] = busyPort
-	cfg := buildConfig(fe, &listenAddr{bindIP: loopback, port: ports[numInternalPorts]}, sqlitePersistence(sqlCfg), ports[:numInternalPorts])
+	cfg := buildConfig(fe, &listenAddr{bindIP: loopback, port: ports[numInternalPorts]}, persistence, ports[:numInternalPorts])
 	s := &Server{opts: o, phase: new(atomic.Int32)}
 	opts, err := s.serverOptions(cfg, fe)
 	if err != nil {
@@ -458,5 +467,37 @@ func checkRestartedNamespace(t *testing.T, ctx context.Context, c client.Client,
 	}
 	if got := ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration(); got != retention {
 		t.Fatalf("namespace retention = %v, want %v", got, retention)
+	}
+}
+
+// A data dir made before the visibility store was separate keeps its
+// visibility records where they are (in its one database); a new one gets
+// the two databases.
+func TestVisibilityStoreLayout(t *testing.T) {
+	o := Options{DataDir: t.TempDir(), FrontendAddr: "127.0.0.1:0", Namespace: "layout", Logger: newTestLogs(t).zap()}
+	if err := o.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(t.TempDir(), DBFileName)
+	if _, err := prepareDatabase(old, o, true); err != nil { // the layout before
+		t.Fatal(err)
+	}
+	p, err := prepareDatabases(old, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.VisibilityStore != storeName || len(p.DataStores) != 1 {
+		t.Fatalf("an existing single database was split: visibility store %q, %d stores", p.VisibilityStore, len(p.DataStores))
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(old), VisibilityFileName)); err == nil {
+		t.Fatal("a visibility database was made beside an existing single database")
+	}
+
+	fresh := filepath.Join(t.TempDir(), DBFileName)
+	if p, err = prepareDatabases(fresh, o); err != nil {
+		t.Fatal(err)
+	}
+	if p.VisibilityStore != visibilityStoreName || p.DataStores[visibilityStoreName].SQL.DatabaseName != filepath.Join(filepath.Dir(fresh), VisibilityFileName) {
+		t.Fatalf("a new data dir: %+v", p)
 	}
 }
