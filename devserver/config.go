@@ -31,7 +31,7 @@ const (
 	// store: the plugin gives each database one connection, so visibility
 	// writes no longer wait behind history writes (issue 12, make bench).
 	visibilityStoreName = "sqlite-visibility"
-	loopback    = "127.0.0.1"
+	loopback            = "127.0.0.1"
 )
 
 // prepareDataDir makes sure dir exists and is writable, takes the data dir lock
