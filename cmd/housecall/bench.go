@@ -16,7 +16,7 @@ func newBenchCmd() *cobra.Command {
 	def := bench.DefaultConfig()
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure lifecycle throughput, the cost over a bare Temporal baseline, event latency and memory per open request",
+		Short: "Measure lifecycle throughput, the cost over a bare Temporal baseline, event latency, the web console and memory per open request",
 		Long: `Runs everything in this process against the embedded Temporal server and a fresh PostgreSQL
 database (dropped afterwards): N service requests through the whole happy path over the HTTP API,
 a logic-free baseline workflow of the same shape, event latency at 1 and 32 concurrent requests,
