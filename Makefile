@@ -55,7 +55,7 @@ ci: ## what CI runs: lint, tidy check, every test, the race detector, a short fu
 	$(MAKE) race
 	$(MAKE) fuzz
 
-bench: setup build ## lifecycle throughput, baseline ratio, event latency, memory per open request
+bench: setup build ## lifecycle throughput, baseline ratio, event latency, the console's pages and live updates, memory per open request
 	$(HOUSECALL) bench --out bench/results.json
 
 tools: $(BIN)/staticcheck $(BIN)/workflowcheck

@@ -33,11 +33,15 @@ type Config struct {
 	AdminDB           string `json:"-"`
 	SkipSuite         bool   `json:"skip_suite"`
 	SkipMemory        bool   `json:"skip_memory"`
+	// SkipConsole skips the web console's phase (console.go).
+	SkipConsole bool          `json:"skip_console"`
+	Console     ConsoleConfig `json:"console"`
 }
 
 // DefaultConfig are the sizes of `make bench`.
 func DefaultConfig() Config {
-	return Config{Requests: 500, Concurrency: 32, Open: 10000, OpenConcurrency: 16, SmallCache: 100, LatencyEvents: 20, Persistence: []string{"sqlite", "postgres"}, MemoryPersistence: "sqlite"}
+	return Config{Requests: 500, Concurrency: 32, Open: 10000, OpenConcurrency: 16, SmallCache: 100, LatencyEvents: 20, Persistence: []string{"sqlite", "postgres"}, MemoryPersistence: "sqlite",
+		Console: DefaultConsoleConfig()}
 }
 
 // Results is what bench/results.json holds.
@@ -53,6 +57,8 @@ type Results struct {
 	Runs      []Persistence  `json:"runs"`
 	Memory    []MemoryResult `json:"memory,omitempty"`
 	Suite     *SuiteResult   `json:"time_skipping_suite,omitempty"`
+	// Console is the web console's phase (issue 11).
+	Console *ConsoleResult `json:"console,omitempty"`
 }
 
 // Persistence is the results with one persistence of the embedded server.
@@ -96,6 +102,17 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Results, error) 
 		}
 		res.Runs = append(res.Runs, r)
 	}
+	var consoleErr error
+	if !cfg.SkipConsole {
+		say("== web console (%d requests in PostgreSQL, a long history, live updates)", cfg.Console.Requests)
+		c, err := runConsole(ctx, cfg, slot, say)
+		res.Console = c
+		if err != nil {
+			// The other phases still run; the bench fails at the end.
+			say("   console failed: %v", err)
+			consoleErr = fmt.Errorf("console: %w", err)
+		}
+	}
 	if !cfg.SkipMemory {
 		say("== memory per open request (%d booked requests, worker in its own process)", cfg.Open)
 		m, err := runMemory(ctx, cfg, slot, say)
@@ -109,7 +126,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Results, error) 
 		res.Suite = runSuite(ctx)
 	}
 	res.Seconds = time.Since(began).Seconds()
-	return res, nil
+	return res, consoleErr
 }
 
 func runPersistence(ctx context.Context, cfg Config, p string, slot func() time.Time, say func(string, ...any)) (Persistence, error) {
@@ -334,6 +351,9 @@ func (r *Results) Table(w io.Writer) {
 			fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.2f\t%.0f\n", m.Cache, m.Open, m.HeapPerRequestKB, m.RSSPerRequestKB, float64(m.After.RSS)/(1<<20))
 		}
 		_ = tw.Flush()
+	}
+	if r.Console != nil {
+		r.Console.Table(w)
 	}
 	if s := r.Suite; s != nil {
 		fmt.Fprintf(w, "\ntime-skipping suite: %d tests in %.1f s (%s)%s\n", s.Tests, s.Seconds, s.Command, map[bool]string{true: " — " + s.Error, false: ""}[s.Error != ""])

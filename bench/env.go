@@ -24,6 +24,7 @@ import (
 	"github.com/housecall/housecall/activities"
 	"github.com/housecall/housecall/codec"
 	"github.com/housecall/housecall/config"
+	"github.com/housecall/housecall/console"
 	"github.com/housecall/housecall/devserver"
 	"github.com/housecall/housecall/internal/logging"
 	"github.com/housecall/housecall/sop"
@@ -58,6 +59,13 @@ type env struct {
 	// key encrypts the payloads (codec), as a production deployment does.
 	key   codec.Key
 	codec *codec.Codec
+	// policy is the SOP policy of the API and the workflows it starts.
+	policy sop.Policy
+	// starter is the API server; console the web console beside it (when
+	// envOptions.console), live until stopConsole.
+	starter     *starter.Server
+	console     *console.Console
+	stopConsole context.CancelFunc
 }
 
 type envOptions struct {
@@ -65,6 +73,12 @@ type envOptions struct {
 	adminDB     string // PostgreSQL server for the bench databases
 	inProcess   bool   // run the worker in this process
 	queue       string
+	// console serves the web console beside the API (console.Mount), with
+	// its live updates running.
+	console bool
+	// historyLimit, when > 0, is the policy's sop.history_limit (a request
+	// continues as new past that many history events).
+	historyLimit int
 }
 
 func randomName(prefix string) string {
@@ -149,6 +163,7 @@ func startEnv(ctx context.Context, o envOptions) (*env, error) {
 		e.tokens[who] = t
 	}
 	add("callcentre", sop.RoleCallCentre, "")
+	add("auditor", sop.RoleAuditor, "")
 	for i := range engineers {
 		id := fmt.Sprintf("EB-%02d", i)
 		add("engineer:"+id, sop.RoleEngineer, id)
@@ -160,9 +175,30 @@ func startEnv(ctx context.Context, o envOptions) (*env, error) {
 	// The happy path knocks at once, before the slot: the door may be
 	// knocked on up to sop.door_early before it (R6.4).
 	p.DoorEarly = sop.D(365 * 24 * time.Hour)
+	if o.historyLimit > 0 {
+		p.HistoryLimit = o.historyLimit
+	}
+	e.policy = p
 	api := &starter.Server{Temporal: e.temporal, Store: e.store, TaskQueue: e.queue, Policy: func(time.Time) sop.Policy { return p }, Tokens: toks, Log: e.log,
 		Encryption: starter.Encryption{Codec: e.codec}}
-	e.api = httptest.NewServer(api.Handler())
+	e.starter = api
+	if o.console {
+		e.api = httptest.NewUnstartedServer(nil)
+		if e.console, err = console.New(console.Options{API: api, Store: e.store, Secret: []byte(randomName("bench-console-secret-0123456789-")),
+			PublicURL: "http://" + e.api.Listener.Addr().String(), Namespace: e.srv.Namespace(),
+			Policy: func(time.Time) sop.Policy { return p }, Log: e.log}); err != nil {
+			e.api.Close()
+			e.api = nil
+			return nil, err
+		}
+		var cctx context.Context
+		cctx, e.stopConsole = context.WithCancel(context.WithoutCancel(ctx))
+		e.console.Start(cctx)
+		e.api.Config.Handler = console.Mount(api.Handler(), e.console)
+		e.api.Start()
+	} else {
+		e.api = httptest.NewServer(api.Handler())
+	}
 	e.http = &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{
 		MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
@@ -172,7 +208,12 @@ func startEnv(ctx context.Context, o envOptions) (*env, error) {
 }
 
 func (e *env) close() {
+	if e.stopConsole != nil {
+		e.stopConsole()
+	}
 	if e.api != nil {
+		// Open event streams (/live) end with the console's context.
+		e.api.CloseClientConnections()
 		e.api.Close()
 	}
 	if e.worker != nil {

@@ -16,12 +16,14 @@ func newBenchCmd() *cobra.Command {
 	def := bench.DefaultConfig()
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure lifecycle throughput, the cost over a bare Temporal baseline, event latency and memory per open request",
+		Short: "Measure lifecycle throughput, the cost over a bare Temporal baseline, event latency, the web console and memory per open request",
 		Long: `Runs everything in this process against the embedded Temporal server and a fresh PostgreSQL
 database (dropped afterwards): N service requests through the whole happy path over the HTTP API,
 a logic-free baseline workflow of the same shape, event latency at 1 and 32 concurrent requests,
-the memory of a worker process holding 10,000 booked requests (default and small sticky cache), and
-the wall time of the time-skipping test suite. Prints a table; writes JSON to --out.
+the web console (/centre and /board with 10,000 requests in PostgreSQL, the auditor's page of a
+request with a long history, live updates over /live), the memory of a worker process holding
+10,000 booked requests (default and small sticky cache), and the wall time of the time-skipping
+test suite. A console page that does not answer 200 fails the bench (after the other phases). Prints a table; writes JSON to --out.
 The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local postgres database).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -38,6 +40,18 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 				return fmt.Errorf("--memory-persistence: %q is not sqlite or postgres", cfg.MemoryPersistence)
 			}
 			cfg.SkipMemory = cfg.Open == 0
+			console, _ := cmd.Flags().GetBool("console")
+			cfg.SkipConsole = !console
+			cfg.Console.Requests, _ = cmd.Flags().GetInt("console-requests")
+			cfg.Console.Loads, _ = cmd.Flags().GetInt("console-loads")
+			cfg.Console.AuditLoads, _ = cmd.Flags().GetInt("console-audit-loads")
+			cfg.Console.HistoryEvents, _ = cmd.Flags().GetInt("console-history-events")
+			cfg.Console.HistoryLimit, _ = cmd.Flags().GetInt("console-history-limit")
+			cfg.Console.Live, _ = cmd.Flags().GetInt("console-live")
+			if console && (cfg.Console.Requests < 1 || cfg.Console.Loads < 1 || cfg.Console.AuditLoads < 1 || cfg.Console.Live < 1 ||
+				cfg.Console.HistoryLimit < 100 || cfg.Console.HistoryEvents < 1) {
+				return fmt.Errorf("--console-requests, --console-loads, --console-audit-loads, --console-live and --console-history-events must be positive, --console-history-limit at least 100")
+			}
 			p, _ := cmd.Flags().GetString("persistence")
 			cfg.Persistence = nil
 			for _, name := range strings.Split(p, ",") {
@@ -87,6 +101,13 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 	cmd.Flags().String("persistence", strings.Join(def.Persistence, ","), "embedded server persistences to measure, comma-separated: sqlite, postgres (empty: none)")
 	cmd.Flags().String("memory-persistence", def.MemoryPersistence, "embedded server persistence in the memory phase: sqlite or postgres")
 	cmd.Flags().Bool("skip-suite", false, "do not time the workflow test suite")
+	cmd.Flags().Bool("console", true, "measure the web console: /centre and /board with --console-requests in PostgreSQL, the auditor's page of a long history, live updates (--console=false: skip)")
+	cmd.Flags().Int("console-requests", def.Console.Requests, "requests seeded into PostgreSQL for the console's lists")
+	cmd.Flags().Int("console-loads", def.Console.Loads, "loads of each list page (/centre with and without filters, /board)")
+	cmd.Flags().Int("console-audit-loads", def.Console.AuditLoads, "loads of the auditor's page of the long request")
+	cmd.Flags().Int("console-history-events", def.Console.HistoryEvents, "least history events, over its runs, of the long request")
+	cmd.Flags().Int("console-history-limit", def.Console.HistoryLimit, "sop.history_limit in the console phase (the long request continues as new past it)")
+	cmd.Flags().Int("console-live", def.Console.Live, "live updates timed, for each way of making one (an API event, a store commit)")
 	cmd.Flags().String("out", "bench/results.json", "write the results as JSON here")
 	cmd.Flags().String("cpuprofile", "", "write a CPU profile of the whole run (server, worker, API) here")
 	return cmd
