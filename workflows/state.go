@@ -424,7 +424,7 @@ func (s *State) expected() []expectation {
 	if s.unconfirmedCard() != nil {
 		add(sop.EvSatisfactionConfirmed, sop.R10_2)
 	}
-	x = append(x, s.bookingExpected()...) // R4.3, R12.1
+	x = append(x, s.bookingExpected()...)  // R4.3, R12.1
 	x = append(x, s.customerExpected()...) // R4.1: another time asked for
 	x = append(x, s.expectedService()...)
 	return x
