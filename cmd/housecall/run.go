@@ -69,10 +69,7 @@ func customerLinks(cfg *config.Config, log *zap.Logger) func(notify.Notification
 		log.Info("console.secret is not set: notifications to customers carry no link to their request")
 		return nil
 	}
-	public, secret, ttl := consolePublicURL(cfg), cfg.Console.Secret, cfg.Console.CustomerLinkTTL
-	return func(n notify.Notification) string {
-		return console.CustomerLink(public, secret, n.RequestID, time.Now().Add(ttl))
-	}
+	return console.CustomerLinks(consolePublicURL(cfg), cfg.Console.Secret, cfg.Console.CustomerLinkTTL, nil)
 }
 
 // runWorker runs the Temporal worker and the notifications dispatcher until
