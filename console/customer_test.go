@@ -19,13 +19,17 @@ import (
 	"github.com/housecall/housecall/sop"
 )
 
-// customerRequest starts a request for customer 韩梅梅 and books it with E1
-// tomorrow (status scheduled).
-func customerRequest(t *testing.T, env *housecalltest.Env, id string, slot time.Time) {
+// customerRequest starts a request for customer 韩梅梅 (name: as given)
+// and books it with E1 at slot (status scheduled).
+func customerRequest(t *testing.T, env *housecalltest.Env, id string, slot time.Time, name ...string) {
 	t.Helper()
+	who := "韩梅梅 <b>"
+	if len(name) > 0 {
+		who = name[0]
+	}
 	env.Call("callcentre", "POST", "/v1/requests", map[string]any{
 		"id":       id,
-		"customer": map[string]any{"name": "韩梅梅 <b>", "phone": "13800138001", "address": "上海市浦东新区世纪大道 100 号", "region": "east"},
+		"customer": map[string]any{"name": who, "phone": "13800138001", "address": "上海市浦东新区世纪大道 100 号", "region": "east"},
 		"product":  map[string]any{"model": "WM-9", "spec": "9kg", "colour": "white", "serial": "SN-" + id, "purchase_date": "2026-01-15"},
 		"symptoms": "drum does not spin",
 	}, 201, nil)
