@@ -154,6 +154,27 @@ func TestCustomerLinkInTheBrowser(t *testing.T) {
 		return err == nil && confirmed != nil && *confirmed
 	})
 
+	// The auditor's verdicts of the customer's rules (the engineer above
+	// skipped their checklists: those rules are not this test's).
+	var rep struct {
+		Compliance []struct {
+			Rule   string `json:"rule"`
+			Status string `json:"status"`
+			Detail string `json:"detail"`
+		} `json:"compliance"`
+	}
+	env.Call("auditor", "GET", "/v1/requests/"+id+"/timeline", nil, 200, &rep)
+	verdicts := map[string]string{}
+	for _, c := range rep.Compliance {
+		verdicts[c.Rule] = c.Status + ": " + c.Detail
+	}
+	if v := verdicts["R4.1"]; !strings.HasPrefix(v, "met") {
+		t.Errorf("R4.1 %s", v)
+	}
+	if v := verdicts["R10.2"]; v == "" || strings.HasPrefix(v, "breached") {
+		t.Errorf("R10.2 %s", v)
+	}
+
 	// A tampered link shows the invalid-link page, and nothing of the request.
 	tampered := path[:len(path)-2] + map[bool]string{true: "AA", false: "BB"}[!strings.HasSuffix(path, "AA")]
 	b.Go(tampered)
