@@ -136,8 +136,15 @@ func TestCustomerLinkInTheBrowser(t *testing.T) {
 	// Their satisfaction, with a rating.
 	b.Go(path)
 	b.WaitVisible("#form-satisfaction")
-	b.Click("#sat-yes")
+	// Sent without saying whether satisfied: the form comes back, filled in.
 	b.Click("#rating-4 + span")
+	b.Set("#note", "师傅很专业")
+	b.ClickAndLoad("#cust-satisfaction")
+	b.WaitVisible(`.field-error[data-field="satisfied"]`)
+	if !browsertest.Eval[bool](b, `document.querySelector("#rating-4").checked && document.querySelector("#note").value === "师傅很专业"`) {
+		t.Fatal("the refused form lost what was entered")
+	}
+	b.Click("#sat-yes")
 	b.Set("#note", "师傅很专业")
 	b.ClickAndLoad("#cust-satisfaction")
 	b.WaitVisible("#cust-done")

@@ -228,6 +228,39 @@ func TestCustomerLinkHandlers(t *testing.T) {
 		t.Fatalf("page after the request:\n%s", p.body)
 	}
 
+	// A proposed slot (the time asked for was taken, R4.1): the customer
+	// accepts it from the link, and it is booked.
+	env.Call("callcentre", "POST", "/v1/requests", map[string]any{
+		"id":       "SR-CUST-3",
+		"customer": map[string]any{"name": "李雷", "phone": "13800138002", "address": "上海市浦东新区世纪大道 200 号", "region": "east"},
+		"product":  map[string]any{"model": "WM-9", "spec": "9kg", "colour": "white", "serial": "SN-3", "purchase_date": "2026-01-15"},
+		"symptoms": "noisy",
+	}, 201, nil)
+	env.MustEvent("callcentre", "SR-CUST-3", map[string]any{"type": "triaged", "category": "quality"})
+	busy := slot.Add(2 * time.Hour) // SR-CUST-2's slot with the only engineer
+	if v := env.MustEvent("callcentre", "SR-CUST-3", map[string]any{"type": "appointment_requested", "start": busy, "end": busy.Add(time.Hour)}); v["status"] != "awaiting_customer" {
+		t.Fatalf("conflicting booking: %v", v)
+	}
+	link3 := console.CustomerLink(env.API.URL, env.ConsoleSecret, "SR-CUST-3", exp)
+	p = get(t, link3)
+	if !strings.Contains(p.body, `id="cust-proposed"`) || !strings.Contains(p.body, "Accept this time") {
+		t.Fatalf("proposal page:\n%s", p.body)
+	}
+	m3 := csrfField.FindStringSubmatch(p.body)
+	if p := post(t, link3+"/confirm", url.Values{"csrf": {m3[1]}}); p.status != 303 {
+		t.Fatalf("accept: %d %s", p.status, p.body)
+	}
+	if st := env.State("SR-CUST-3"); st["status"] != "scheduled" {
+		t.Fatalf("after accepting the proposal: %v", st)
+	}
+	if p := get(t, link3+"?done=accepted"); !strings.Contains(p.body, `id="cust-appointment"`) || !strings.Contains(p.body, "the proposed time is booked") {
+		t.Fatalf("after accepting:\n%s", p.body)
+	}
+	// Satisfaction before any visit: the 409's reason, in words.
+	if p := post(t, link3+"/satisfaction", url.Values{"csrf": {m3[1]}, "satisfied": {"yes"}}); p.status != 409 || !strings.Contains(p.body, "no visit to confirm") {
+		t.Fatalf("satisfaction before the visit: %d %s", p.status, p.body)
+	}
+
 	// The API: the customer of SR-CUST-1 may not act on SR-CUST-2, and an
 	// engineer may not send the customer's events as the customer.
 	cust := sop.Actor{Role: sop.RoleCustomer, Subject: "SR-CUST-1"}
