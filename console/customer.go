@@ -310,6 +310,8 @@ func windowIn(w *sop.Window, loc *time.Location) *when {
 
 func init() {
 	addLabels(map[string][2]string{
+		"event.appointment_confirmed":   {"appointment confirmed by the customer", "顾客确认预约"},
+		"event.reschedule_requested":    {"another time asked for by the customer", "顾客申请改约"},
 		"cust.title":                    {"Your service visit", "您的上门服务"},
 		"cust.hello":                    {"Hello, %s", "%s，您好"},
 		"cust.product":                  {"Product", "产品"},
