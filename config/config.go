@@ -555,6 +555,11 @@ func parseTokens(raw any, bad *problems) []Token {
 				bad.add("auth.tokens", "item %d: an engineer token needs the engineer id (TOKEN=engineer:ID)", i+1)
 				continue
 			}
+		case sop.RoleCustomer:
+			// Only the web console acts as a customer, through a signed
+			// link naming one request: never a token.
+			bad.add("auth.tokens", "item %d: role customer is not given to tokens (customers use their signed link)", i+1)
+			continue
 		default:
 			bad.add("auth.tokens", "item %d: unknown role %q (callcentre, engineer, auditor, admin)", i+1, role)
 			continue

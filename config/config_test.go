@@ -87,7 +87,7 @@ func TestBadValuesNameTheirKeys(t *testing.T) {
 	t.Setenv("HOUSECALL_HTTP_ADDR", "8080")
 	t.Setenv("HOUSECALL_SOP_RECONCILE_AT", "6pm")
 	t.Setenv("HOUSECALL_SOP_WARRANTY_MONTHS", "twelve")
-	t.Setenv("HOUSECALL_AUTH_TOKENS", "abc=engineer,def=boss,ghi")
+	t.Setenv("HOUSECALL_AUTH_TOKENS", "abc=engineer,def=boss,ghi,jkl=customer:SR-1")
 	_, err := load(t)
 	var ce *Error
 	if !errors.As(err, &ce) {
@@ -103,6 +103,7 @@ func TestBadValuesNameTheirKeys(t *testing.T) {
 		"auth.tokens: item 1: an engineer token needs the engineer id",
 		`auth.tokens: item 2: unknown role "boss"`,
 		"auth.tokens: item 3 is not TOKEN=ROLE[:SUBJECT]",
+		"auth.tokens: item 4: role customer is not given to tokens",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not say %q:\n%s", want, msg)

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
+	"github.com/housecall/housecall/sop"
 	"github.com/housecall/housecall/store"
 )
 
@@ -62,6 +63,10 @@ type Dispatcher struct {
 	// outcome (OutcomeSent, OutcomeRetry, OutcomeFailed), e.g. to count them
 	// in a Prometheus counter vector. It is called concurrently.
 	OnResult func(message string, outcome string)
+	// Link, if set, makes the customer's own link (the web console's signed
+	// /c/{token}) for a notification to the customer; staff notifications
+	// carry none.
+	Link func(n Notification) string
 
 	initOnce sync.Once
 }
@@ -333,7 +338,11 @@ func (d *Dispatcher) send(ctx context.Context, o store.Outgoing) (err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	return d.Notifier.Send(ctx, NewNotification(o, d.Render))
+	n := NewNotification(o, d.Render)
+	if d.Link != nil && n.Audience == string(sop.ToCustomer) {
+		n.Link = d.Link(n)
+	}
+	return d.Notifier.Send(ctx, n)
 }
 
 func (d *Dispatcher) logger(o store.Outgoing) *zap.Logger {

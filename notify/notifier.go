@@ -28,6 +28,9 @@ type Notification struct {
 	Params    map[string]string
 	CreatedAt time.Time
 	Attempt   int // 1 for the first attempt
+	// Link is the customer's own link to their request (audience customer,
+	// when the dispatcher makes links; "" otherwise).
+	Link string
 }
 
 // NewNotification renders o with render (nil: Render).

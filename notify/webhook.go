@@ -64,6 +64,9 @@ type webhookBody struct {
 	Text      string            `json:"text"`
 	Params    map[string]string `json:"params"`
 	CreatedAt time.Time         `json:"created_at"`
+	// Link is the customer's signed link to their request (audience
+	// customer only, when the console's public URL and secret are set).
+	Link string `json:"link,omitempty"`
 }
 
 // Send POSTs n. It returns nil on a 2xx answer, a *Permanent error for a 4xx
@@ -81,7 +84,7 @@ func (w *WebhookNotifier) Send(ctx context.Context, n Notification) error {
 	body, err := json.Marshal(webhookBody{
 		Key: n.Key, RequestID: n.RequestID, Audience: n.Audience, Recipient: n.Recipient, Message: n.Message,
 		Rule: n.Rule, Lang: n.Lang, Urgent: n.Urgent, Subject: n.Subject, Text: n.Text, Params: params,
-		CreatedAt: n.CreatedAt.UTC(),
+		CreatedAt: n.CreatedAt.UTC(), Link: n.Link,
 	})
 	if err != nil {
 		return &Permanent{Err: fmt.Errorf("webhook body: %w", err)}

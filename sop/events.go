@@ -20,6 +20,10 @@ const (
 	RoleAuditor    Role = "auditor"
 	RoleAdmin      Role = "admin"
 	RoleSystem     Role = "system" // housecall itself: timers, reconciliation
+	// RoleCustomer is the customer acting through their signed link
+	// (/c/{token}): subject = the request id. Never a token's role: only the
+	// web console acts as a customer, and only on that request.
+	RoleCustomer Role = "customer"
 )
 
 // Actor is who did something.
@@ -86,6 +90,12 @@ const (
 	// ext: R4.3: the call again reached the customer (a try that did not is
 	// customer_unreachable again).
 	EvCustomerReached EventType = "customer_reached"
+	// ext: R4.1: the customer confirms the booked appointment (their link):
+	// a timeline entry, no change of state.
+	EvAppointmentConfirmed EventType = "appointment_confirmed"
+	// ext: R4.1: the customer asks for another time (reason, optional
+	// preferred start–end): the centre is told and rebooks.
+	EvRescheduleRequested EventType = "reschedule_requested"
 )
 
 // Event types of the service (issue 10, marked "ext").
@@ -184,6 +194,9 @@ type Event struct {
 
 	// Visit is the service visit a satisfaction_confirmed is about (ext: R10.2).
 	Visit *int `json:"visit,omitempty"`
+	// Rating is the customer's own rating of the visit, 1–5 (ext: R10.2:
+	// satisfaction_confirmed, optional).
+	Rating *int `json:"rating,omitempty"`
 	// ext: R2.5: diagnosed onsite=false: the customer accepts the workshop
 	// repair (true) or declines it (false: the request goes back to booking).
 	WorkshopAccepted *bool `json:"workshop_accepted,omitempty"`
@@ -222,7 +235,7 @@ var eventRoles = map[EventType][]Role{
 	EvFollowupResult:        {RoleCallCentre},
 	EvPartsReserved:         {RoleCallCentre},
 	EvAppointmentRequested:  {RoleCallCentre},
-	EvAppointmentAnswer:     {RoleCallCentre},
+	EvAppointmentAnswer:     {RoleCallCentre, RoleCustomer},
 	EvReassign:              {RoleCallCentre},
 	EvCustomerUnreachable:   {RoleCallCentre, RoleEngineer},
 	EvCustomerAngry:         {RoleCallCentre, RoleEngineer},
@@ -252,7 +265,9 @@ var eventRoles = map[EventType][]Role{
 	EvSuggestion:            {RoleEngineer, RoleCallCentre},
 	EvDepartureConfirmed:    {RoleEngineer},                 // ext: R12.1
 	EvCustomerReached:       {RoleCallCentre, RoleEngineer}, // ext: R4.3
-	EvSatisfactionConfirmed: {RoleCallCentre},               // ext: R10.2
+	EvSatisfactionConfirmed: {RoleCallCentre, RoleCustomer}, // ext: R10.2
+	EvAppointmentConfirmed:  {RoleCallCentre, RoleCustomer}, // ext: R4.1
+	EvRescheduleRequested:   {RoleCallCentre, RoleCustomer}, // ext: R4.1
 	EvWorkExplained:         {RoleEngineer},                 // ext: R12.2
 	EvRepairRefused:         {RoleEngineer},                 // ext: R12.3
 	EvPaused:                {RoleEngineer},                 // ext: R12.4
@@ -413,6 +428,21 @@ func (e Event) Validate() map[string]string {
 	case EvSatisfactionConfirmed: // ext: R10.2
 		need("visit", e.Visit != nil)
 		need("satisfied", e.Satisfied != nil)
+		if e.Rating != nil && (*e.Rating < 1 || *e.Rating > 5) {
+			set("rating", fmt.Sprintf("must be 1–5, got %d", *e.Rating))
+		}
+	case EvRescheduleRequested: // ext: R4.1
+		text("reason", e.Reason)
+		if (e.Start == nil) != (e.End == nil) {
+			if e.Start == nil {
+				set("start", "required with end")
+			} else {
+				set("end", "required with start")
+			}
+		}
+		if e.Start != nil && e.End != nil && !e.End.After(*e.Start) {
+			set("end", "must be after start")
+		}
 	case EvWorkExplained: // ext: R12.2
 		need("accepted", e.Accepted != nil)
 		need("minutes", e.Minutes != nil)

@@ -216,6 +216,12 @@ func (s *State) onConfirmation(st *step, ev sop.Event) {
 		s.clearClock(clkConfirm, -1)
 	}
 	late := yesNo(escalated, "; confirmed only after the escalation", "")
+	if ev.Rating != nil { // the customer's own rating (their link)
+		late = fmt.Sprintf("; rated %d/5", *ev.Rating) + late
+	}
+	if ev.Actor.Role == sop.RoleCustomer {
+		late += "; through the customer's link"
+	}
 	if ev.SignedByCustomer != nil && !*ev.SignedByCustomer && c.Signed {
 		// R8.2, R10.2 (000: 满意非用户所签): the card says the customer signed,
 		// the customer says they did not: a signature that is not theirs.

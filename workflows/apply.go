@@ -152,6 +152,9 @@ func (s *State) check(ev sop.Event, now time.Time) error {
 		// name the one who is.
 		return temporal.NewApplicationError(fmt.Sprintf("engineer %q is not assigned to request %s", ev.Actor.Subject, s.ID), ErrNotAssigned)
 	}
+	if handled, err := s.customerCheck(ev, now); handled {
+		return err // R4.1: the customer's link (customer.go)
+	}
 	if handled, err := s.checkService(ev, now); handled {
 		return err
 	}
@@ -292,6 +295,9 @@ func (s *State) apply(ev sop.Event, now time.Time) *step {
 	}
 	if s.applyBookingEvent(st, ev) {
 		return st // R4.3, R12.1
+	}
+	if s.applyCustomerEvent(st, ev) {
+		return st // R4.1: the customer's link
 	}
 	switch ev.Type {
 	case sop.EvInfoVerified:

@@ -82,6 +82,11 @@ type State struct {
 	// CallAgainBy is who owes the call again to a customer who did not
 	// answer (R4.3): the call centre or the engineer; "" when none is due.
 	CallAgainBy sop.Role `json:"call_again_by,omitempty"`
+	// AppointmentConfirmed is the start of the appointment the customer
+	// confirmed; Reschedule the customer's open request for another time
+	// (R4.1, their link: customer.go).
+	AppointmentConfirmed *time.Time  `json:"appointment_confirmed,omitempty"`
+	Reschedule           *Reschedule `json:"reschedule,omitempty"`
 	// PreviousRunID links a run reopened for a complaint to the run it continues.
 	PreviousRunID string `json:"previous_run_id,omitempty"`
 	// Reconciliations are the ids of the reconciliations applied (R10.2),
@@ -300,6 +305,11 @@ func (s *State) View() View {
 		UpdatedAt:   s.UpdatedAt,
 	}
 	v.Problems = s.Problems.Map()
+	v.Reschedule = s.Reschedule
+	v.AppointmentConfirmed = s.Appointment != nil && s.AppointmentConfirmed != nil && s.AppointmentConfirmed.Equal(s.Appointment.Start)
+	if c := s.unconfirmedCard(); c != nil && s.Rules >= rulesComplete {
+		v.ConfirmVisit = c.Visit
+	}
 	if s.Proposed != nil {
 		v.Proposed = &sop.Window{Start: s.Proposed.Start, End: s.Proposed.End}
 	}
@@ -414,7 +424,8 @@ func (s *State) expected() []expectation {
 	if s.unconfirmedCard() != nil {
 		add(sop.EvSatisfactionConfirmed, sop.R10_2)
 	}
-	x = append(x, s.bookingExpected()...) // R4.3, R12.1
+	x = append(x, s.bookingExpected()...)  // R4.3, R12.1
+	x = append(x, s.customerExpected()...) // R4.1: another time asked for
 	x = append(x, s.expectedService()...)
 	return x
 }

@@ -243,6 +243,12 @@ type View struct {
 	// step that stays here is waiting for the database (it is retried
 	// until it is written; the request resumes then).
 	Writing *Writing `json:"writing,omitempty"`
+	// The customer's link (R4.1, R10.2): the appointment confirmed by the
+	// customer, their open request for another time, and the visit whose
+	// satisfaction they may confirm (0: none).
+	AppointmentConfirmed bool        `json:"appointment_confirmed,omitempty"`
+	Reschedule           *Reschedule `json:"reschedule,omitempty"`
+	ConfirmVisit         int         `json:"confirm_visit,omitempty"`
 }
 
 // Writing is a step scheduled for PostgreSQL and not yet written.

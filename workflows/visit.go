@@ -13,6 +13,7 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 	v := s.Visit
 	switch ev.Type {
 	case sop.EvAppointmentRequested:
+		s.Reschedule = nil // the customer's request for another time is answered (customer.go)
 		s.askBooking(st, *ev.Start, *ev.End, bookRequested)
 
 	case sop.EvAppointmentAnswer:

@@ -60,6 +60,18 @@ func notifier(cfg *config.Config, log *zap.Logger) notify.Notifier {
 	return &notify.LogNotifier{Log: log.Named("notify")}
 }
 
+// customerLinks makes the customer's signed link (/c/{token}, valid
+// console.customer_link_ttl from sending) that notifications to the
+// customer carry; nil without console.secret (a link signed by a random
+// secret would never open).
+func customerLinks(cfg *config.Config, log *zap.Logger) func(notify.Notification) string {
+	if len(cfg.Console.Secret) == 0 {
+		log.Info("console.secret is not set: notifications to customers carry no link to their request")
+		return nil
+	}
+	return console.CustomerLinks(consolePublicURL(cfg), cfg.Console.Secret, cfg.Console.CustomerLinkTTL, nil)
+}
+
 // runWorker runs the Temporal worker and the notifications dispatcher until
 // ctx ends.
 // Its metrics (steps waiting for the database) go to reg, served on
@@ -80,7 +92,8 @@ func runWorker(ctx context.Context, cfg *config.Config, c client.Client, st *sto
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
 	}
 	defer w.Stop()
-	d := &notify.Dispatcher{Store: st, Notifier: notifier(cfg, log), Log: log.Named("notify"), MaxAttempts: cfg.NotifyMaxAttempts}
+	d := &notify.Dispatcher{Store: st, Notifier: notifier(cfg, log), Log: log.Named("notify"), MaxAttempts: cfg.NotifyMaxAttempts,
+		Link: customerLinks(cfg, log)}
 	errc := make(chan error, 1)
 	go func() { errc <- d.Run(ctx) }()
 	log.Info("worker running", zap.String("task_queue", cfg.TaskQueue), zap.String("namespace", cfg.TemporalNamespace))
