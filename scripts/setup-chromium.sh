@@ -20,14 +20,23 @@ if [ "${HOUSECALL_SKIP_BROWSER:-}" = 1 ]; then
 	log "HOUSECALL_SKIP_BROWSER=1: not installing Chromium (the console's browser tests are skipped)"
 	exit 0
 fi
-if [ -n "${HOUSECALL_CHROMIUM:-}" ] && [ -x "${HOUSECALL_CHROMIUM}" ]; then
+have_browser() {
+	if [ -n "${HOUSECALL_CHROMIUM:-}" ] && [ -x "${HOUSECALL_CHROMIUM}" ]; then
+		return 0
+	fi
+	for b in chromium chromium-browser google-chrome google-chrome-stable; do
+		command -v "$b" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+# The console is bilingual: without a CJK font the Chinese labels are boxes
+# in the browser tests' screenshots.
+have_cjk_font() {
+	command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .
+}
+if have_browser && have_cjk_font; then
 	exit 0
 fi
-for b in chromium chromium-browser google-chrome google-chrome-stable; do
-	if command -v "$b" >/dev/null 2>&1; then
-		exit 0
-	fi
-done
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then
@@ -41,9 +50,12 @@ as_root() {
 
 command -v apt-get >/dev/null 2>&1 ||
 	die "Chromium is not installed and apt-get is not available: install Chromium yourself (or set HOUSECALL_CHROMIUM), then re-run"
-log "installing Chromium with apt-get (for the console's browser tests)"
+pkgs=()
+have_browser || pkgs+=(chromium)
+have_cjk_font || pkgs+=(fonts-noto-cjk)
+log "installing ${pkgs[*]} with apt-get (for the console's browser tests)"
 as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
-as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ||
-	die "apt-get install chromium failed"
-command -v chromium >/dev/null 2>&1 || die "apt-get installed chromium but it is not on the PATH"
-log "Chromium $(chromium --version 2>/dev/null | awk '{print $2}') installed"
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null ||
+	die "apt-get install ${pkgs[*]} failed"
+have_browser || die "apt-get installed chromium but it is not on the PATH"
+log "installed ${pkgs[*]}"

@@ -240,7 +240,7 @@ func (b *Browser) Screenshot(name string) {
 	if os.Getenv("HOUSECALL_UPDATE_SCREENSHOTS") != "1" {
 		return
 	}
-	png := Get(b, "screenshot "+name, chromedp.FullScreenshot(90))
+	png := Get(b, "screenshot "+name, chromedp.FullScreenshot(100))
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(file), "..", "..", "docs")
 	if err := os.WriteFile(filepath.Join(dir, "console-"+name+".png"), png, 0o644); err != nil {
