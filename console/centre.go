@@ -501,6 +501,10 @@ func actionsFor(role sop.Role, pending []workflows.Pending) []action {
 			add(p.Event, p.Rule)
 		}
 	}
+	// The first thing it waits for is drawn open: the next step.
+	if len(out) > 0 {
+		out[0].Open = true
+	}
 	add(sop.EvComplaint, sop.R11_1)
 	add(sop.EvCancel, "")
 	return out
