@@ -468,6 +468,9 @@ type action struct {
 	Open bool
 }
 
+// IsChecked says whether a checklist item was ticked on the form sent.
+func (a action) IsChecked(id string) bool { return slices.Contains(a.Checked, id) }
+
 type requestData struct {
 	ID            string
 	View          workflows.View

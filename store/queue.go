@@ -64,14 +64,11 @@ type QueueRow struct {
 //     yet the call-back is late.
 //
 // A clock still running (its instant ahead, nothing escalated) is not
-// overdue: it is counted down on the page.
-const OverdueSQL = `(COALESCE(next_due < $1, false)
-	OR (pending @> '[{"event":"info_verified"}]' AND NOT pending @> '[{"clock":"verify_timeout"}]')
-	OR (pending @> '[{"event":"hq_answer"}]' AND NOT pending @> '[{"clock":"hq_answer_due"}]')
-	OR (pending @> '[{"event":"complaint_answered"}]' AND NOT pending @> '[{"clock":"complaint_due"}]')
-	OR (pending @> '[{"event":"compensation_decision"}]' AND NOT pending @> '[{"clock":"compensation_due"}]')
-	OR ((pending @> '[{"clock":"callback_overdue"}]' OR pending @> '[{"clock":"confirmation_overdue"}]')
-		AND COALESCE((SELECT t.kind = 'escalated' FROM timeline t WHERE t.request_id = requests.id
+// overdue: it is counted down on the page. The pending-list conditions are
+// the generated columns waits_late and callback_running (migration 008),
+// each with a partial index, so "overdue only" is a BitmapOr of indexes.
+const OverdueSQL = `(COALESCE(next_due < $1, false) OR waits_late
+	OR (callback_running AND COALESCE((SELECT t.kind = 'escalated' FROM timeline t WHERE t.request_id = requests.id
 			AND (t.kind IN ('followup_due', 'reconciled') OR (t.kind = 'escalated' AND t.rule IN ('R2.2', 'R9.1', 'R10.2')))
 			ORDER BY t.seq DESC, t.idx DESC LIMIT 1), false)))`
 

@@ -28,6 +28,8 @@ func TestQueuePlansUseIndexes(t *testing.T) {
 		"search by phone":   {Search: "13800004242"},
 		"search by serial":  {Search: "SN-NOPE"},
 		"status and search": {Status: sop.StatusTriage, Search: "13800004242"},
+		"overdue":           {Overdue: true},
+		"overdue in region": {Overdue: true, Region: "region-2"},
 	}
 	for name, f := range filters {
 		f.Now = now
