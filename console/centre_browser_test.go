@@ -145,6 +145,14 @@ func TestCentreBrowser(t *testing.T) {
 	if st := env.State(id)["status"]; st != "scheduling" {
 		t.Fatalf("status after the stale form: %v", st)
 	}
+
+	// The first agent's page, untouched, follows the request live: a
+	// complaint taken through the API shows with its 12 h clock.
+	b.Go("/centre/requests/" + id)
+	b.WaitVisible(".live-dot.on")
+	env.MustEvent("callcentre", id, map[string]any{"type": "complaint", "text": "called twice already"})
+	b.WaitVisible(`#timeline tr[data-kind="complaint"]`)
+	b.WaitVisible(`details[data-type="complaint_answered"]`)
 }
 
 // openAction unfolds the form of an action on a request's page.
