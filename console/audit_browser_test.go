@@ -23,8 +23,10 @@ func auditRequestBody(id string) map[string]any {
 }
 
 // startBreachedRequest drives a request whose verification came after
-// sop.verify_timeout (R1.2 breached), then triaged and booked.
-func startBreachedRequest(t *testing.T, env *housecalltest.Env, id string) {
+// sop.verify_timeout (R1.2 breached), then triaged and booked; with visit,
+// engineer E-1 fixes it at the first visit, the customer satisfied (closed;
+// the policy must let the door be knocked early: sop.door_early).
+func startBreachedRequest(t *testing.T, env *housecalltest.Env, id string, visit bool) {
 	t.Helper()
 	env.Call("callcentre", "POST", "/v1/requests", auditRequestBody(id), 201, nil)
 	env.Eventually(20*time.Second, "the verification escalated after sop.verify_timeout", func() bool {
@@ -37,6 +39,18 @@ func startBreachedRequest(t *testing.T, env *housecalltest.Env, id string) {
 	if v["status"] != "scheduled" {
 		t.Fatalf("booking: %v", v)
 	}
+	if !visit {
+		return
+	}
+	env.MustEvent("engineer:E-1", id, map[string]any{"type": "departed"})
+	env.MustEvent("engineer:E-1", id, map[string]any{"type": "arrived"})
+	env.MustEvent("engineer:E-1", id, map[string]any{"type": "knocked", "answered": true})
+	env.MustEvent("engineer:E-1", id, map[string]any{"type": "diagnosed", "cause": "worn belt", "onsite": true})
+	v = env.MustEvent("engineer:E-1", id, map[string]any{"type": "completed", "quality_rating": 5, "attitude_rating": 5,
+		"satisfied": true, "signed_by_customer": true, "fix_certain": true, "record": map[string]any{"cause": "worn belt", "measures": "replaced belt"}})
+	if v["status"] != "closed" {
+		t.Fatalf("after the visit: %v", v)
+	}
 }
 
 // The auditor finds a request, reads its timeline with the rules and the
@@ -45,10 +59,11 @@ func startBreachedRequest(t *testing.T, env *housecalltest.Env, id string) {
 func TestAuditBrowser(t *testing.T) {
 	p := sop.DefaultPolicy()
 	p.VerifyTimeout = sop.D(time.Second)
+	p.DoorEarly = sop.D(48 * time.Hour)
 	env := housecalltest.Start(t, housecalltest.Options{Policy: &p, Engineers: []string{"E-1"}, Quiet: true})
 	env.AddEngineer("E-1", "east", 0)
 	const id = "SR-AUDIT-1"
-	startBreachedRequest(t, env, id)
+	startBreachedRequest(t, env, id, true)
 
 	b := browsertest.New(t, env.API.URL, browsertest.DesktopWidth, browsertest.DesktopHeight)
 	b.SignIn(env.Token("auditor"))
@@ -156,6 +171,13 @@ func TestAuditBrowser(t *testing.T) {
 	}
 	if got := b.Text("#kpi-requests"); got != "1" {
 		t.Fatalf("KPI requests %q", got)
+	}
+	// Fixed at the first visit, the customer satisfied: 1 of 1.
+	if got := b.Text("#kpi-ftf .value"); got != "100.0 %" {
+		t.Fatalf("first-time fix %q", got)
+	}
+	if w := browsertest.Eval[string](b, `document.querySelector("#chart-ftf-region rect.own").getAttribute("width")`); w != "300" {
+		t.Fatalf("our first-time-fix bar is %s wide, want the full 300", w)
 	}
 	if !b.Exists(`#chart-rules rect.bar`) {
 		t.Fatal("no compliance-per-rule bars")

@@ -104,6 +104,9 @@ func pct(v float64) string { return fmt.Sprintf("%.1f %%", v*100) }
 func hours(d time.Duration) float64 { return d.Hours() }
 
 func fmtHours(v float64) string {
+	if v < 1.0/60 {
+		return fmt.Sprintf("%.0f s", v*3600)
+	}
 	if v < 1 {
 		return fmt.Sprintf("%.0f min", v*60)
 	}
