@@ -188,3 +188,39 @@ func TestAuditHandlers(t *testing.T) {
 		}
 	})
 }
+
+// A request the cache cannot judge (here: a row whose history cannot be
+// read) is not counted as judged: the page says how many are, honestly.
+func TestComplianceCoverageIsHonest(t *testing.T) {
+	env := housecalltest.Start(t, housecalltest.Options{Quiet: true, NoFinalCheck: true})
+	second := auditRequestBody("SR-AUDIT-C1")
+	second["customer"].(map[string]any)["address"] = "广州市天河区体育西路 103 号"
+	env.Call("callcentre", "POST", "/v1/requests", second, 201, nil)
+	if _, err := env.Store.Pool.Exec(t.Context(), `INSERT INTO requests (id, status, customer, product, seq, created_at, updated_at)
+		VALUES ('SR-NO-HISTORY', 'triage', '{"region":"east"}', '{}', 3, now(), now())`); err != nil {
+		t.Fatal(err)
+	}
+	c := signedIn(t, env, "auditor")
+	_, body := get(t, c, env.API.URL+"/audit")
+	cov := regexp.MustCompile(`<p id="coverage"[^>]*>[^<]*`).FindString(body)
+	if !strings.Contains(cov, `data-judged="1" data-total="2"`) || !strings.Contains(cov, "1 of 2 requests judged") || !strings.Contains(cov, "being judged") {
+		t.Fatalf("coverage: %s", cov)
+	}
+	// The KPIs say the same.
+	_, body = get(t, c, env.API.URL+"/kpi")
+	if !strings.Contains(body, "1 of 2 requests judged") {
+		t.Fatal("KPI page does not say how many are judged")
+	}
+	// In Chinese too.
+	req, _ := http.NewRequest("GET", env.API.URL+"/audit", nil)
+	req.Header.Set("Accept-Language", "zh-CN")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(zh), "已评判 1 / 2 个服务单") || !strings.Contains(string(zh), "服务单合规统计") {
+		t.Fatal("the Chinese page lacks its labels")
+	}
+}
