@@ -182,5 +182,9 @@ func TestAuditBrowser(t *testing.T) {
 	if !b.Exists(`#chart-rules rect.bar`) {
 		t.Fatal("no compliance-per-rule bars")
 	}
+	// Compliance per rule per region and engineer: R1.2 breached in east and by E-1.
+	if cells := browsertest.Eval[int](b, `document.querySelectorAll('#kpi-matrix tr[data-rule="R1.2"] td.bad').length`); cells != 2 {
+		t.Fatalf("R1.2 breached in %d columns, want 2 (east, E-1)", cells)
+	}
 	b.Screenshot("kpi")
 }

@@ -183,6 +183,11 @@ func TestAuditHandlers(t *testing.T) {
 		if !strings.Contains(body, `id="kpi-requests">2<`) || !strings.Contains(body, "77.0 %") || !strings.Contains(body, "88.0 %") {
 			t.Fatal("KPI page lacks the count or the published figures")
 		}
+		// Compliance per rule per region and engineer: R1.2 breached by the
+		// first request (east, E-1), met by none.
+		if !regexp.MustCompile(`<tr data-rule="R1.2">.*?<td class="num bad">0.0 % \(0/1\)</td>`).MatchString(body) {
+			t.Fatal("the rule matrix lacks R1.2's breach")
+		}
 		if strings.Count(body, "<svg") < 5 {
 			t.Fatal("KPI charts missing")
 		}

@@ -113,6 +113,23 @@ func fmtHours(v float64) string {
 	return fmt.Sprintf("%.1f h", v)
 }
 
+// ruleMatrix is compliance per rule (rows) per region and engineer (columns).
+type ruleMatrix struct {
+	Groups  []string
+	Regions int // the first Regions groups are regions, the rest engineers
+	Rows    []ruleMatrixRow
+}
+
+type ruleMatrixRow struct {
+	Rule, Title string
+	Cells       []ruleCell
+}
+
+type ruleCell struct {
+	Text string
+	Bad  bool
+}
+
 type kpiRow struct {
 	store.KPIGroup
 	Label string
@@ -231,12 +248,37 @@ func (c *Console) kpiPage(w http.ResponseWriter, r *http.Request, u *user) {
 		ruleValues = append(ruleValues, x.rate)
 	}
 
+	// Compliance per rule per region and per engineer: the rules that
+	// applied anywhere, in document order.
+	mx := ruleMatrix{}
+	cols := append(append([]kpiRow{}, regions[1:]...), engineers[1:]...)
+	for _, g := range cols {
+		mx.Groups = append(mx.Groups, g.Label)
+	}
+	mx.Regions = len(regions) - 1
+	for _, rule := range sop.AllRules {
+		x, ok := rep.All.Rules[string(rule)]
+		if !ok || x.Rate() < 0 {
+			continue
+		}
+		row := ruleMatrixRow{Rule: string(rule), Title: ruleTitle(string(rule))}
+		for _, g := range cols {
+			cell := ruleCell{Text: "—"}
+			if y, ok := g.Rules[string(rule)]; ok && y.Rate() >= 0 {
+				cell = ruleCell{Text: fmt.Sprintf("%s (%d/%d)", pct(y.Rate()), y.Met, y.Met+y.Breached), Bad: y.Breached > 0}
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		mx.Rows = append(mx.Rows, row)
+	}
+
 	t := func(k string) string { return translate(lg, k) }
 	data := map[string]any{
 		"From": fs, "To": ts, "Judged": judged, "Total": total, "Complete": judged == total,
 		"All": rep.All, "Regions": regions[1:], "Engineers": engineers[1:],
 		"Within":        within.String(),
 		"FTFText":       pct(rep.All.FTF()),
+		"Matrix":        mx,
 		"Published":     map[string]string{"avg": pct(publishedFTFAverage), "best": pct(publishedFTFBest)},
 		"ComplianceCSV": "/audit/compliance.csv?" + url.Values{"from": {fs}, "to": {ts}}.Encode(),
 		"Charts": []chart{
@@ -282,6 +324,7 @@ func init() {
 		"kpi.table_region":     {"Per region", "按区域"},
 		"kpi.table_engineer":   {"Per engineer", "按工程师"},
 		"kpi.group":            {"Group", "分组"},
+		"kpi.matrix":           {"Compliance per rule, per region and per engineer", "各规则合规率（按区域、按工程师）"},
 		"kpi.within":           {"Complaints count as answered in time within sop.complaint_response (%s).", "在 sop.complaint_response（%s）内答复的投诉计为按时。"},
 	})
 }
