@@ -224,3 +224,35 @@ func TestVerdictCacheKeyedOnSeq(t *testing.T) {
 		}
 	}
 }
+
+// The auditor's search by id, phone or serial reads the indexes (primary
+// key, requests_phone, requests_serial of migration 007), never the table.
+func TestSearchPlanUsesIndexes(t *testing.T) {
+	s, _ := storetest.New(t)
+	fillAtScale(t, s)
+	for _, q := range []string{"SR-42", "13800000042", "SN-NONE"} {
+		var used []string
+		explain(t, s, store.SearchQuery, q, 50).walk(func(n plan) {
+			if n.NodeType == "Seq Scan" && n.Relation == "requests" {
+				t.Errorf("search %q scans the whole requests table", q)
+			}
+			if n.Index != "" {
+				used = append(used, n.Index)
+			}
+		})
+		for _, idx := range []string{"requests_pkey", "requests_phone", "requests_serial"} {
+			if !slices.Contains(used, idx) {
+				t.Errorf("search %q does not use %s (uses %v)", q, idx, used)
+			}
+		}
+	}
+	rows, err := s.SearchRequests(context.Background(), "13800000042", 0)
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("search by phone: %d rows, %v", len(rows), err)
+	}
+	for _, r := range rows {
+		if r.Customer.Phone != "13800000042" {
+			t.Fatalf("found %s with phone %s", r.ID, r.Customer.Phone)
+		}
+	}
+}

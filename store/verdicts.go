@@ -157,6 +157,12 @@ func (s *Store) Compliance(ctx context.Context, from, to time.Time) ([]RuleCompl
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[RuleCompliance])
 }
 
+const searchQuery = `SELECT ` + requestColumns + ` FROM requests WHERE id IN (
+		SELECT id FROM requests WHERE id = $1 OR id = upper($1)
+		UNION SELECT id FROM requests WHERE customer ->> 'phone' = $1
+		UNION SELECT id FROM requests WHERE product ->> 'serial' = $1)
+	ORDER BY updated_at DESC, id LIMIT $2`
+
 // SearchRequests finds requests by id, the customer's phone or the
 // product's serial (exact; each on its index: the primary key,
 // requests_phone, requests_serial of migration 007), newest first.
@@ -168,11 +174,7 @@ func (s *Store) SearchRequests(ctx context.Context, q string, limit int) ([]Requ
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT `+requestColumns+` FROM requests WHERE id IN (
-			SELECT id FROM requests WHERE id = $1 OR id = upper($1)
-			UNION SELECT id FROM requests WHERE customer ->> 'phone' = $1
-			UNION SELECT id FROM requests WHERE product ->> 'serial' = $1)
-		ORDER BY updated_at DESC, id LIMIT $2`, q, limit)
+	rows, err := s.Pool.Query(ctx, searchQuery, q, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search requests: %w", err)
 	}
