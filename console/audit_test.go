@@ -53,6 +53,10 @@ func TestAuditHandlers(t *testing.T) {
 	second := auditRequestBody("SR-AUDIT-H2")
 	second["customer"].(map[string]any)["address"] = "广州市天河区体育西路 103 号"
 	env.Call("callcentre", "POST", "/v1/requests", second, 201, nil)
+	env.Eventually(10*time.Second, "the request's row in PostgreSQL", func() bool {
+		_, err := env.Store.GetRequest(t.Context(), "SR-AUDIT-H2")
+		return err == nil
+	})
 	base := env.API.URL
 
 	t.Run("roles", func(t *testing.T) {
@@ -201,6 +205,10 @@ func TestComplianceCoverageIsHonest(t *testing.T) {
 	second := auditRequestBody("SR-AUDIT-C1")
 	second["customer"].(map[string]any)["address"] = "广州市天河区体育西路 103 号"
 	env.Call("callcentre", "POST", "/v1/requests", second, 201, nil)
+	env.Eventually(10*time.Second, "the request's row in PostgreSQL", func() bool {
+		_, err := env.Store.GetRequest(t.Context(), "SR-AUDIT-C1")
+		return err == nil
+	})
 	if _, err := env.Store.Pool.Exec(t.Context(), `INSERT INTO requests (id, status, customer, product, seq, created_at, updated_at)
 		VALUES ('SR-NO-HISTORY', 'triage', '{"region":"east"}', '{}', 3, now(), now())`); err != nil {
 		t.Fatal(err)
