@@ -16,8 +16,8 @@ import (
 )
 
 func (s *Server) routeAudit() {
-	s.route("GET /v1/requests/{id}/timeline", roles(sop.RoleAuditor), s.timeline)
-	s.route("GET /v1/requests/{id}/history", roles(sop.RoleAuditor), s.history)
+	s.route("GET /v1/requests/{id}/timeline", roles(sop.RoleAuditor, sop.RoleAdmin), s.timeline)
+	s.route("GET /v1/requests/{id}/history", roles(sop.RoleAuditor, sop.RoleAdmin), s.history)
 	s.route("GET /v1/requests/{id}/check", roles(sop.RoleAuditor, sop.RoleAdmin), s.check)
 }
 

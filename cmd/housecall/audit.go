@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/sdk/client"
 
 	"github.com/housecall/housecall/audit"
 	"github.com/housecall/housecall/codec"
@@ -71,7 +69,7 @@ otherwise a rule was changed without workflow.GetVersion and running requests wo
 				return &exitError{code: 2, err: err}
 			}
 			var body struct {
-				Runs []starter.RunHistory `json:"runs"`
+				Runs []audit.JSONRun `json:"runs"`
 			}
 			if err := json.Unmarshal(res.Body, &body); err != nil {
 				return err
@@ -85,24 +83,21 @@ otherwise a rule was changed without workflow.GetVersion and running requests wo
 			}
 			dc, fc := codec.Converters(cfg.Codec)
 			out := cmd.OutOrStdout()
-			events, failed := 0, 0
-			for _, run := range body.Runs {
-				h, err := client.HistoryFromJSON(bytes.NewReader(run.History), client.HistoryJSONOptions{})
-				if err != nil {
-					return fmt.Errorf("run %s: %w", run.RunID, err)
-				}
-				events += len(h.GetEvents())
-				if err := audit.Replay(h, dc, fc); err != nil {
-					failed++
-					fmt.Fprintf(out, "run %s (%d events): %v\n", run.RunID, len(h.GetEvents()), err)
+			v, err := audit.Verify(body.Runs, dc, fc)
+			if err != nil {
+				return err
+			}
+			for _, run := range v.Runs {
+				if run.Err != nil {
+					fmt.Fprintf(out, "run %s (%d events): %v\n", run.RunID, run.Events, run.Err)
 					continue
 				}
-				fmt.Fprintf(out, "run %s (%d events): replays\n", run.RunID, len(h.GetEvents()))
+				fmt.Fprintf(out, "run %s (%d events): replays\n", run.RunID, run.Events)
 			}
-			if failed > 0 {
-				return &exitError{code: 3, err: fmt.Errorf("%s: %d of %d run(s) do not replay against this build", args[0], failed, len(body.Runs))}
+			if v.Failed > 0 {
+				return &exitError{code: 3, err: fmt.Errorf("%s: %d of %d run(s) do not replay against this build", args[0], v.Failed, len(v.Runs))}
 			}
-			fmt.Fprintf(out, "%s replays against this build: %d run(s), %d events\n", args[0], len(body.Runs), events)
+			fmt.Fprintf(out, "%s replays against this build: %d run(s), %d events\n", args[0], len(v.Runs), v.Events)
 			return nil
 		},
 	})

@@ -1,0 +1,4 @@
+package store
+
+// The SQL of the auditor's search, for the plan test of package store_test.
+const SearchQuery = searchQuery
