@@ -82,8 +82,8 @@ type engDay struct {
 
 // engJob is the data of a job's panel.
 type engJob struct {
-	ID   string
-	View workflows.View
+	ID      string
+	View    workflows.View
 	Primary *engForm
 	More    []*engForm
 	// Door is the door protocol now (R6.3), when at the door.
