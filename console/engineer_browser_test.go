@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image/png"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -26,6 +27,15 @@ func jsClick(b *browsertest.Browser, css string) {
 	if !browsertest.Eval[bool](b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.click(); return true; })()`, css)) {
 		b.T.Fatalf("no %s to click", css)
 	}
+}
+
+// shot is a screenshot of the whole page: the bar that sticks to the
+// screen's bottom takes its place in the page.
+func shot(b *browsertest.Browser, name string) {
+	b.T.Helper()
+	browsertest.Eval[bool](b, `(document.body.classList.add("eng-whole"), true)`)
+	b.Screenshot(name)
+	browsertest.Eval[bool](b, `!document.body.classList.remove("eng-whole")`)
 }
 
 // typeInto types into an empty field (a textarea has no text node for
@@ -64,9 +74,9 @@ func drawSignature(b *browsertest.Browser) {
 			}
 			for i := 1; i <= 24; i++ {
 				dx := w * 0.6 * float64(i) / 24
-				dy := h * 0.2 * float64((i%6)-3) / 3
+				dy := h * 0.25 * math.Sin(float64(i)/2)
 				if s == 1 {
-					dy = h * 0.4 * float64(i) / 24
+					dy = h * 0.3 * float64(i) / 24
 				}
 				if err := mouse(input.DispatchMouseEventTypeMouseMoved, x+dx, y+dy, 1); err != nil {
 					return err
@@ -95,7 +105,7 @@ func TestEngineerBrowserVisit(t *testing.T) {
 	env.AddEngineer("E1", "east", 0)
 	slot := engSlot()
 	const id = "SR-ENG-BROWSER"
-	engScheduled(t, env, id, slot)
+	engScheduled(t, env, id, "李雷 Li Lei", slot)
 	day := slot.In(p.Location()).Format("2006-01-02")
 
 	b := browsertest.New(t, env.API.URL, browsertest.PhoneWidth, browsertest.PhoneHeight)
@@ -143,7 +153,7 @@ func TestEngineerBrowserVisit(t *testing.T) {
 		t.Fatalf("next knock in %q", cd)
 	}
 	b.WaitVisible("#call-at .countdown")
-	b.Screenshot("engineer")
+	shot(b, "engineer")
 	// A knock prompt fired by the workflow moves the countdown on to the
 	// next knock, without a reload …
 	dueOf := `(document.querySelector("#next-knock .countdown") || {dataset: {}}).dataset.due || ""`
@@ -197,7 +207,7 @@ func TestEngineerBrowserVisit(t *testing.T) {
 	if !strings.HasPrefix(sig, sop.SignaturePrefix) {
 		t.Fatalf("the drawing did not reach the form: %.40q", sig)
 	}
-	b.Screenshot("engineer-complete")
+	shot(b, "engineer-complete")
 	b.ClickAndLoad("#do-completed")
 	b.WaitVisible(`#primary[data-event="card_returned"]`)
 
