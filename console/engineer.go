@@ -577,7 +577,6 @@ func init() {
 		"eng.sign_required":             {"the customer signed: draw the signature on the screen (or answer that the customer did not sign)", "顾客已签字：请在屏幕上签名（或选择顾客未签字）"},
 		"eng.sent":                      {"Sent: %s", "已提交：%s"},
 		"eng.live":                      {"live", "实时"},
-		"eng.changed":                   {"The job changed: tap to refresh", "任务有更新：点此刷新"},
 		"eng.checklist":                 {"Checklist (%s)", "检查清单（%s）"},
 		"eng.rule":                      {"rule %s", "规则 %s"},
 		"eng.yes":                       {"Yes", "是"},

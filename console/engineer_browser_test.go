@@ -148,6 +148,8 @@ func TestEngineerBrowserVisit(t *testing.T) {
 	b.ClickAndLoad("#do-knocked-no")
 	b.WaitVisible("#next-knock .countdown")
 	browsertest.Eval[bool](b, `(window.stayedOnPage = true)`)
+	// What the engineer ticks meanwhile survives the live updates.
+	jsClick(b, `#primary input[value="covers_on"]`)
 	cd := b.Text("#next-knock .countdown")
 	if !strings.HasPrefix(cd, "00:0") {
 		t.Fatalf("next knock in %q", cd)
@@ -170,6 +172,9 @@ func TestEngineerBrowserVisit(t *testing.T) {
 	b.WaitVisible("#call-now")
 	if !browsertest.Eval[bool](b, `window.stayedOnPage === true`) {
 		t.Fatal("the page was reloaded to show the call prompt")
+	}
+	if !browsertest.Eval[bool](b, `document.querySelector('form[data-event="knocked"] input[value="covers_on"]').checked`) {
+		t.Fatal("the live update lost the ticked item")
 	}
 	if href := browsertest.Eval[string](b, `document.querySelector("#call-customer").getAttribute("href")`); href != "tel:13800138000" {
 		t.Fatalf("call button %q", href)

@@ -64,7 +64,15 @@ func signIn(t *testing.T, env *housecalltest.Env, who string) *phone {
 
 func (p *phone) get(path string) (int, string) {
 	p.t.Helper()
-	res, err := p.c.Get(p.base + path)
+	return p.getIn(path, "en")
+}
+
+// getIn opens a page in a language (Accept-Language).
+func (p *phone) getIn(path, lang string) (int, string) {
+	p.t.Helper()
+	req, _ := http.NewRequest("GET", p.base+path, nil)
+	req.Header.Set("Accept-Language", lang)
+	res, err := p.c.Do(req)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -224,6 +232,9 @@ func TestEngineerPages(t *testing.T) {
 	// The card comes back next.
 	_, page = e1.get("/engineer/jobs/" + id)
 	mustContain(t, "after completing", page, `data-event="card_returned"`)
+	// In Chinese.
+	_, page = e1.getIn("/engineer/jobs/"+id, "zh-CN,zh;q=0.9")
+	mustContain(t, "in Chinese", page, "下一步", "已交回服务卡", "致电")
 	// The live panel alone.
 	status, page = e1.get("/engineer/jobs/" + id + "/panel")
 	if status != 200 || strings.Contains(page, "<html") || !strings.Contains(page, `id="job-panel"`) {

@@ -6,15 +6,43 @@
 (function () {
   const hc = window.housecall || {};
 
-  // A form the engineer has started to fill in is not replaced under
-  // their thumb: the page offers a refresh instead.
-  document.addEventListener("input", (e) => {
-    const f = e.target.closest && e.target.closest("#job-panel form");
-    if (f) f.dataset.dirty = "1";
-  });
+  // What the engineer has entered in the panel's forms (ticks, choices,
+  // text, a drawn signature) survives a live refresh: it is carried into
+  // the new panel, form by form (matched by their event).
+  function keep(panel) {
+    const kept = [];
+    panel.querySelectorAll("form[data-event]").forEach((f) => {
+      f.querySelectorAll("input, textarea, select").forEach((el) => {
+        if (el.name === "csrf" || el.name === "nonce" || el.name === "type") return;
+        if (el.type === "checkbox" || el.type === "radio") {
+          if (el.checked) kept.push([f.dataset.event, el.name, el.value, true]);
+        } else if (el.value) {
+          kept.push([f.dataset.event, el.name, el.value, false]);
+        }
+      });
+    });
+    const more = panel.querySelector("#more");
+    return { kept, moreOpen: !!(more && more.open) };
+  }
 
-  function dirty(job) {
-    return !!job.querySelector("form[data-dirty]");
+  function restore(panel, state) {
+    state.kept.forEach(([ev, name, value, check]) => {
+      const f = panel.querySelector('form[data-event="' + ev + '"]');
+      if (!f) return;
+      const els = Array.from(f.elements).filter((el) => el.name === name);
+      if (check) {
+        els.filter((el) => el.value === value).forEach((el) => (el.checked = true));
+      } else if (els[0]) {
+        els[0].value = value;
+      }
+    });
+    const more = panel.querySelector("#more");
+    if (more && state.moreOpen) more.open = true;
+  }
+
+  function typing(job) {
+    const a = document.activeElement;
+    return a && job.contains(a) && (a.tagName === "TEXTAREA" || (a.tagName === "INPUT" && !["checkbox", "radio", "submit", "button"].includes(a.type)));
   }
 
   let busy = false, again = false;
@@ -22,34 +50,26 @@
     const job = document.getElementById("job");
     if (!job) return;
     if (busy) { again = true; return; }
-    if (dirty(job)) { offerRefresh(job); return; }
+    if (typing(job)) {
+      // Not under the engineer's thumb: once the field is left.
+      document.activeElement.addEventListener("blur", () => setTimeout(refresh, 0), { once: true });
+      return;
+    }
     busy = true;
     try {
       const res = await fetch("/engineer/jobs/" + encodeURIComponent(job.dataset.request) + "/panel", { credentials: "same-origin", cache: "no-store" });
       if (res.ok) {
         const html = await res.text();
-        if (!dirty(job)) {
-          job.innerHTML = html;
-          init(job);
-          if (hc.tick) hc.tick();
-        } else {
-          offerRefresh(job);
-        }
+        const old = job.querySelector("#job-panel");
+        const state = old ? keep(old) : { kept: [], moreOpen: false };
+        job.innerHTML = html;
+        restore(job, state);
+        init(job);
+        if (hc.tick) hc.tick();
       }
     } catch (e) { /* the next notification tries again */ }
     busy = false;
     if (again) { again = false; refresh(); }
-  }
-
-  function offerRefresh(job) {
-    if (document.getElementById("job-changed")) return;
-    const b = document.createElement("button");
-    b.type = "button";
-    b.id = "job-changed";
-    b.className = "big eng-changed";
-    b.textContent = job.dataset.changed || "↻";
-    b.addEventListener("click", () => location.reload());
-    job.prepend(b);
   }
 
   // Signature pad: pointer events (finger, pen or mouse) draw on the
@@ -68,6 +88,7 @@
       const img = new Image();
       img.onload = () => ctx.drawImage(img, 0, 0);
       img.src = field.value;
+      box.classList.add("signed");
     }
     let drawing = false;
     const at = (e) => {
@@ -96,8 +117,6 @@
       drawing = false;
       field.value = canvas.toDataURL("image/png");
       box.classList.add("signed");
-      const f = box.closest("form");
-      if (f) f.dataset.dirty = "1";
     };
     canvas.addEventListener("pointerup", end);
     canvas.addEventListener("pointercancel", end);
