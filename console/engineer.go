@@ -263,8 +263,8 @@ func (c *Console) engineerJob(w http.ResponseWriter, r *http.Request, u *user) {
 		c.failAPI(w, r, u, err)
 		return
 	}
-	if ev := r.URL.Query().Get("done"); ev != "" && sop.EventType(ev).Known() {
-		job.Done = ev
+	if ev := sop.EventType(r.URL.Query().Get("done")); slices.Contains(engForms, ev) {
+		job.Done = string(ev)
 	}
 	c.render(w, r, u, http.StatusOK, "engineer_job", job)
 }
