@@ -187,6 +187,9 @@ type Event struct {
 	SignedByCustomer *bool          `json:"signed_by_customer,omitempty"`
 	FixCertain       *bool          `json:"fix_certain,omitempty"`
 	Record           *ServiceRecord `json:"record,omitempty"`
+	// Signature is the customer's signature drawn on the engineer's screen,
+	// a PNG data URL (completed, optional; SignatureProblem).
+	Signature string `json:"signature,omitempty"`
 
 	Text       string `json:"text,omitempty"`       // complaint
 	Resolution string `json:"resolution,omitempty"` // complaint_answered
@@ -332,6 +335,13 @@ func (e Event) Validate() map[string]string {
 	}
 	if msg := checklistProblem(e.Type, e.Checklist); msg != "" {
 		set("checklist", msg)
+	}
+	if e.Signature != "" {
+		if e.Type != EvCompleted {
+			set("signature", "only a completed visit carries a signature")
+		} else if msg := SignatureProblem(e.Signature); msg != "" {
+			set("signature", msg)
+		}
 	}
 	switch e.Type {
 	case "":

@@ -95,10 +95,11 @@ func (s *Store) Commit(ctx context.Context, in workflows.CommitInput) (applied b
 				appt = &r.AppointmentID
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO service_records (request_id, visit, engineer_id, appointment_id, cause, measures,
-				parts_used, charge, quality_rating, attitude_rating, satisfied, signed, fix_certain, completed_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
+				parts_used, charge, quality_rating, attitude_rating, satisfied, signed, fix_certain, completed_at, signature_png)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
 				in.RequestID, r.Visit, r.Engineer, appt, r.Record.Cause, r.Record.Measures, parts, r.Record.Charge,
-				r.QualityRating, r.AttitudeRating, r.Satisfied, r.SignedByCustomer, r.FixCertain, r.CompletedAt); err != nil {
+				r.QualityRating, r.AttitudeRating, r.Satisfied, r.SignedByCustomer, r.FixCertain, r.CompletedAt,
+				signaturePNG(r.Signature)); err != nil {
 				return fmt.Errorf("service record of visit %d: %w", r.Visit, err)
 			}
 		}

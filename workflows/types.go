@@ -109,6 +109,9 @@ type ServiceVisitRecord struct {
 	SignedByCustomer bool              `json:"signed_by_customer"`
 	FixCertain       bool              `json:"fix_certain"`
 	CompletedAt      time.Time         `json:"completed_at"`
+	// Signature is the customer's signature drawn on the engineer's
+	// screen, a PNG data URL (sop.Event.Signature), when one was drawn.
+	Signature string `json:"signature,omitempty"`
 }
 
 // Projection is the row of the requests table the call centre's lists read.

@@ -381,6 +381,7 @@ func (s *State) onCompleted(st *step, ev sop.Event) {
 		Visit: s.Visits, Engineer: s.Engineer, AppointmentID: s.Appointment.ID, Record: rec,
 		QualityRating: *ev.QualityRating, AttitudeRating: *ev.AttitudeRating,
 		Satisfied: satisfied, SignedByCustomer: signed, FixCertain: certain, CompletedAt: st.now,
+		Signature: ev.Signature,
 	}
 	detail := fmt.Sprintf("visit %d: repair quality %d/5, service attitude %d/5, customer %s", s.Visits, *ev.QualityRating, *ev.AttitudeRating, yesNo(satisfied, "satisfied", "not satisfied"))
 	if signed {
