@@ -399,6 +399,7 @@ func placeErrors(specs []fieldSpec, fields map[string]string) (map[string]string
 	return at, rest
 }
 
+// nonce is a form's Idempotency-Key (a double submit is one event).
 func nonce() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)

@@ -2,8 +2,6 @@ package console
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -197,13 +195,6 @@ var engShownFields = map[sop.EventType][]string{
 	sop.EvSuggestion:            {"text"},
 	sop.EvCompleted: {"quality_rating", "attitude_rating", "satisfied", "signed_by_customer", "fix_certain",
 		"record.cause", "record.measures", "record.parts_used", "record.charge", "checklist", "signature"},
-}
-
-// nonce is a form's Idempotency-Key.
-func nonce() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 var nonceRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
