@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -45,7 +44,7 @@ type page struct {
 	body   string
 }
 
-func get(t *testing.T, u string, hdr ...string) page {
+func custGet(t *testing.T, u string, hdr ...string) page {
 	t.Helper()
 	req, _ := http.NewRequest("GET", u, nil)
 	for i := 0; i+1 < len(hdr); i += 2 {
@@ -62,7 +61,7 @@ func get(t *testing.T, u string, hdr ...string) page {
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-func post(t *testing.T, u string, form url.Values, hdr ...string) page {
+func custPost(t *testing.T, u string, form url.Values, hdr ...string) page {
 	t.Helper()
 	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -78,7 +77,6 @@ func post(t *testing.T, u string, form url.Values, hdr ...string) page {
 	return page{res.StatusCode, string(b)}
 }
 
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // The link opens its own request and nothing else; tampered, expired and
 // re-pointed links show a page without data; the forms need the link's
@@ -93,7 +91,7 @@ func TestCustomerLinkHandlers(t *testing.T) {
 	exp := time.Now().Add(time.Hour)
 	link := console.CustomerLink(env.API.URL, env.ConsoleSecret, "SR-CUST-1", exp)
 
-	p := get(t, link)
+	p := custGet(t, link)
 	if p.status != 200 {
 		t.Fatalf("GET link: %d %s", p.status, p.body)
 	}
@@ -107,7 +105,7 @@ func TestCustomerLinkHandlers(t *testing.T) {
 			t.Fatalf("page shows %q", not)
 		}
 	}
-	if zh := get(t, link, "Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5"); !strings.Contains(zh.body, "您的上门服务已预约。") {
+	if zh := custGet(t, link, "Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5"); !strings.Contains(zh.body, "您的上门服务已预约。") {
 		t.Fatalf("Chinese page:\n%s", zh.body)
 	}
 
@@ -134,7 +132,7 @@ func TestCustomerLinkHandlers(t *testing.T) {
 		"garbage":                  {"not-a-token", 403},
 		"unknown request (signed)": {console.CustomerToken(env.ConsoleSecret, "SR-NOPE", exp), 404},
 	} {
-		p := get(t, env.API.URL+"/c/"+c.tok)
+		p := custGet(t, env.API.URL+"/c/"+c.tok)
 		if p.status != c.status || !strings.Contains(p.body, `id="customer-invalid"`) {
 			t.Fatalf("%s: %d\n%s", name, p.status, p.body)
 		}
@@ -145,24 +143,24 @@ func TestCustomerLinkHandlers(t *testing.T) {
 		}
 		// Its forms refuse too, before anything is sent.
 		// (a well-signed link of an unknown request fails the CSRF check first)
-		if p := post(t, env.API.URL+"/c/"+c.tok+"/confirm", url.Values{"csrf": {"x"}}); p.status != c.status && !(c.status == 404 && p.status == 403) {
+		if p := custPost(t, env.API.URL+"/c/"+c.tok+"/confirm", url.Values{"csrf": {"x"}}); p.status != c.status && !(c.status == 404 && p.status == 403) {
 			t.Fatalf("%s: POST %d", name, p.status)
 		}
 	}
 
 	// CSRF: the link's own token, and the same origin.
-	m := csrfField.FindStringSubmatch(get(t, link).body)
+	m := csrfField.FindStringSubmatch(custGet(t, link).body)
 	if m == nil {
 		t.Fatal("no csrf field")
 	}
-	if p := post(t, link+"/confirm", url.Values{}); p.status != 403 {
+	if p := custPost(t, link+"/confirm", url.Values{}); p.status != 403 {
 		t.Fatalf("POST without CSRF: %d", p.status)
 	}
-	otherCSRF := csrfField.FindStringSubmatch(get(t, env.API.URL+"/c/"+other).body)
-	if p := post(t, link+"/confirm", url.Values{"csrf": {otherCSRF[1]}}); p.status != 403 {
+	otherCSRF := csrfField.FindStringSubmatch(custGet(t, env.API.URL+"/c/"+other).body)
+	if p := custPost(t, link+"/confirm", url.Values{"csrf": {otherCSRF[1]}}); p.status != 403 {
 		t.Fatalf("POST with another link's CSRF token: %d", p.status)
 	}
-	if p := post(t, link+"/confirm", url.Values{"csrf": {m[1]}}, "Origin", "https://evil.example"); p.status != 403 {
+	if p := custPost(t, link+"/confirm", url.Values{"csrf": {m[1]}}, "Origin", "https://evil.example"); p.status != 403 {
 		t.Fatalf("cross-site POST: %d", p.status)
 	}
 	if kinds := env.Kinds("SR-CUST-1"); strings.Contains(strings.Join(kinds, ","), "customer_contact") {
@@ -170,10 +168,10 @@ func TestCustomerLinkHandlers(t *testing.T) {
 	}
 
 	// Confirm: through the API as the customer; a second time is the 409's reason.
-	if p := post(t, link+"/confirm", url.Values{"csrf": {m[1]}, "id": {"SR-CUST-2"}}); p.status != 303 {
+	if p := custPost(t, link+"/confirm", url.Values{"csrf": {m[1]}, "id": {"SR-CUST-2"}}); p.status != 303 {
 		t.Fatalf("confirm: %d %s", p.status, p.body)
 	}
-	p = get(t, link+"?done=confirmed")
+	p = custGet(t, link+"?done=confirmed")
 	if !strings.Contains(p.body, `id="cust-confirmed"`) || strings.Contains(p.body, `id="cust-confirm"`) {
 		t.Fatalf("after confirming:\n%s", p.body)
 	}
@@ -183,22 +181,22 @@ func TestCustomerLinkHandlers(t *testing.T) {
 	if st := env.State("SR-CUST-2"); st["appointment_confirmed"] == true {
 		t.Fatal("the form's id reached another request")
 	}
-	if p := post(t, link+"/confirm", url.Values{"csrf": {m[1]}}); p.status != 409 || !strings.Contains(p.body, "already confirmed") {
+	if p := custPost(t, link+"/confirm", url.Values{"csrf": {m[1]}}); p.status != 409 || !strings.Contains(p.body, "already confirmed") {
 		t.Fatalf("confirm again: %d %s", p.status, p.body)
 	}
 
 	// Another time: the reason is required (the form comes back filled in);
 	// then the centre is told and the request waits for a new booking.
 	day := slot.Add(24 * time.Hour).In(env.Policy.Location()).Format("2006-01-02")
-	p = post(t, link+"/reschedule", url.Values{"csrf": {m[1]}, "date": {day}, "from": {"10:00"}, "to": {"12:00"}})
+	p = custPost(t, link+"/reschedule", url.Values{"csrf": {m[1]}, "date": {day}, "from": {"10:00"}, "to": {"12:00"}})
 	if p.status != 400 || !strings.Contains(p.body, `data-field="reason"`) || !strings.Contains(p.body, `value="`+day+`"`) {
 		t.Fatalf("reschedule without a reason: %d\n%s", p.status, p.body)
 	}
-	p = post(t, link+"/reschedule", url.Values{"csrf": {m[1]}, "reason": {"我那天要上班"}, "date": {day}, "from": {"12:00"}, "to": {"10:00"}})
+	p = custPost(t, link+"/reschedule", url.Values{"csrf": {m[1]}, "reason": {"我那天要上班"}, "date": {day}, "from": {"12:00"}, "to": {"10:00"}})
 	if p.status != 400 || !strings.Contains(p.body, `data-field="end"`) || !strings.Contains(p.body, "我那天要上班") {
 		t.Fatalf("reschedule with end before start: %d\n%s", p.status, p.body)
 	}
-	if p := post(t, link+"/reschedule", url.Values{"csrf": {m[1]}, "reason": {"我那天要上班"}, "date": {day}, "from": {"10:00"}, "to": {"12:00"}}); p.status != 303 {
+	if p := custPost(t, link+"/reschedule", url.Values{"csrf": {m[1]}, "reason": {"我那天要上班"}, "date": {day}, "from": {"10:00"}, "to": {"12:00"}}); p.status != 303 {
 		t.Fatalf("reschedule: %d %s", p.status, p.body)
 	}
 	st := env.State("SR-CUST-1")
@@ -224,7 +222,7 @@ func TestCustomerLinkHandlers(t *testing.T) {
 	if !told {
 		t.Fatalf("the centre was not told: %+v", ns)
 	}
-	if p := get(t, link); !strings.Contains(p.body, `id="cust-reschedule"`) {
+	if p := custGet(t, link); !strings.Contains(p.body, `id="cust-reschedule"`) {
 		t.Fatalf("page after the request:\n%s", p.body)
 	}
 
@@ -242,22 +240,22 @@ func TestCustomerLinkHandlers(t *testing.T) {
 		t.Fatalf("conflicting booking: %v", v)
 	}
 	link3 := console.CustomerLink(env.API.URL, env.ConsoleSecret, "SR-CUST-3", exp)
-	p = get(t, link3)
+	p = custGet(t, link3)
 	if !strings.Contains(p.body, `id="cust-proposed"`) || !strings.Contains(p.body, "Accept this time") {
 		t.Fatalf("proposal page:\n%s", p.body)
 	}
 	m3 := csrfField.FindStringSubmatch(p.body)
-	if p := post(t, link3+"/confirm", url.Values{"csrf": {m3[1]}}); p.status != 303 {
+	if p := custPost(t, link3+"/confirm", url.Values{"csrf": {m3[1]}}); p.status != 303 {
 		t.Fatalf("accept: %d %s", p.status, p.body)
 	}
 	if st := env.State("SR-CUST-3"); st["status"] != "scheduled" {
 		t.Fatalf("after accepting the proposal: %v", st)
 	}
-	if p := get(t, link3+"?done=accepted"); !strings.Contains(p.body, `id="cust-appointment"`) || !strings.Contains(p.body, "the proposed time is booked") {
+	if p := custGet(t, link3+"?done=accepted"); !strings.Contains(p.body, `id="cust-appointment"`) || !strings.Contains(p.body, "the proposed time is booked") {
 		t.Fatalf("after accepting:\n%s", p.body)
 	}
 	// Satisfaction before any visit: the 409's reason, in words.
-	if p := post(t, link3+"/satisfaction", url.Values{"csrf": {m3[1]}, "satisfied": {"yes"}}); p.status != 409 || !strings.Contains(p.body, "no visit to confirm") {
+	if p := custPost(t, link3+"/satisfaction", url.Values{"csrf": {m3[1]}, "satisfied": {"yes"}}); p.status != 409 || !strings.Contains(p.body, "no visit to confirm") {
 		t.Fatalf("satisfaction before the visit: %d %s", p.status, p.body)
 	}
 
@@ -324,7 +322,7 @@ func TestCustomerNotificationCarriesTheLink(t *testing.T) {
 	if !strings.HasPrefix(link, env.API.URL+"/c/") {
 		t.Fatalf("customer notification link %q", link)
 	}
-	if p := get(t, link); p.status != 200 || !strings.Contains(p.body, `id="customer"`) || !strings.Contains(p.body, "Engineer E1") {
+	if p := custGet(t, link); p.status != 200 || !strings.Contains(p.body, `id="customer"`) || !strings.Contains(p.body, "Engineer E1") {
 		t.Fatalf("the link opens %d\n%s", p.status, p.body)
 	}
 }

@@ -50,7 +50,7 @@ type phone struct {
 
 var csrfMeta = regexp.MustCompile(`<meta name="csrf" content="([^"]+)">`)
 
-func signIn(t *testing.T, env *housecalltest.Env, who string) *phone {
+func engSignIn(t *testing.T, env *housecalltest.Env, who string) *phone {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	p := &phone{t: t, base: env.API.URL, c: &http.Client{Jar: jar}}
@@ -127,7 +127,7 @@ func TestEngineerPages(t *testing.T) {
 	engScheduled(t, env, id, "李雷 <b>Lei</b>", slot)
 	day := slot.In(p.Location()).Format("2006-01-02")
 
-	e1 := signIn(t, env, "engineer:E1")
+	e1 := engSignIn(t, env, "engineer:E1")
 	status, page := e1.get("/engineer?day=" + day)
 	if status != 200 {
 		t.Fatalf("day: %d %s", status, page)
@@ -146,7 +146,7 @@ func TestEngineerPages(t *testing.T) {
 	}
 
 	// Another engineer's job: the API's 403, in words.
-	e2 := signIn(t, env, "engineer:E2")
+	e2 := engSignIn(t, env, "engineer:E2")
 	if status, page := e2.get("/engineer/jobs/" + id); status != 403 || !strings.Contains(page, "not assigned to engineer E2") {
 		t.Fatalf("E2 on E1's job: %d %s", status, page)
 	}
@@ -154,7 +154,7 @@ func TestEngineerPages(t *testing.T) {
 		t.Fatalf("E2 departs on E1's job: %d %s", status, page)
 	}
 	// The call centre may not open the engineer's pages.
-	cc := signIn(t, env, "callcentre")
+	cc := engSignIn(t, env, "callcentre")
 	if status, _ := cc.get("/engineer"); status != 403 {
 		t.Fatalf("call centre on /engineer: %d", status)
 	}
