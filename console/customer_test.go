@@ -77,7 +77,6 @@ func custPost(t *testing.T, u string, form url.Values, hdr ...string) page {
 	return page{res.StatusCode, string(b)}
 }
 
-
 // The link opens its own request and nothing else; tampered, expired and
 // re-pointed links show a page without data; the forms need the link's
 // CSRF token and the same origin; the customer's answers go through the
