@@ -14,6 +14,13 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 	switch ev.Type {
 	case sop.EvAppointmentRequested:
 		s.askBooking(st, *ev.Start, *ev.End, bookRequested)
+		if ev.Engineer != "" {
+			// The centre chose the engineer (the dispatch board): only
+			// that engineer is booked, or that engineer's nearest slot
+			// proposed. Old histories never carry the field.
+			st.book.Prefer = ev.Engineer
+			st.book.Only = ev.Engineer
+		}
 
 	case sop.EvAppointmentAnswer:
 		p := s.Proposed
