@@ -129,7 +129,9 @@ func TestR4_1_ChosenEngineerBooking(t *testing.T) {
 	addEngineer(t, st, "E-1", "north", 30)
 	addEngineer(t, st, "E-2", "north", 30, "gas")
 	addEngineer(t, st, "E-3", "south", 30)
-	only := func(e string) func(*workflows.BookInput) { return func(in *workflows.BookInput) { in.Only, in.Prefer = e, e } }
+	only := func(e string) func(*workflows.BookInput) {
+		return func(in *workflows.BookInput) { in.Only, in.Prefer = e, e }
+	}
 
 	r := book(t, st, "SR-1", "SR-1/1", ten, only("E-2"))
 	if r.Outcome != workflows.Booked || r.Appointment.Engineer != "E-2" {
