@@ -32,8 +32,8 @@ import (
 const (
 	boardFirstHour = 7  // the first hour drawn
 	boardLastHour  = 21 // the board ends at this hour
-	boardLabelW    = 150
-	boardHourW     = 76
+	boardLabelW    = 130
+	boardHourW     = 58
 	boardHeadH     = 26
 	boardRowH      = 46
 	boardSnap      = 15 // minutes: a click on the board picks a quarter hour
@@ -116,7 +116,8 @@ type boardData struct {
 	Today                     bool
 	Region                    string
 	Regions                   []string
-	Width, Height             int
+	Width, Height, LaneW      int
+	Geo                       boardGeo
 	Hours                     []boardHour
 	Rows                      []boardRow
 	NowX                      int // -1: not today or outside the hours
@@ -128,6 +129,11 @@ type boardData struct {
 	Errors    map[string]string
 	Result    *bookResult
 }
+
+// boardGeo is the board's geometry, for the template and board.js.
+type boardGeo struct{ LabelW, HourW, RowH, HeadH, FirstHour, LastHour, Snap int }
+
+var geo = boardGeo{boardLabelW, boardHourW, boardRowH, boardHeadH, boardFirstHour, boardLastHour, boardSnap}
 
 type boardHour struct {
 	X     int
@@ -162,7 +168,7 @@ type bookForm struct {
 // bookResult is the API's answer in words.
 type bookResult struct {
 	OK      bool
-	Kind    string // booked, proposed, not_booked, refused
+	Kind    string // booked, proposed, not_booked, refused, invalid
 	Message string
 }
 
@@ -220,6 +226,7 @@ func (c *Console) loadBoard(ctx context.Context, p *Page, day time.Time, region 
 		Regions:  regions,
 		Width:    boardLabelW + (boardLastHour-boardFirstHour)*boardHourW + 1,
 		NowX:     -1,
+		Geo:      geo,
 		Lengths:  []int{30, 60, 90, 120, 180, 240},
 		Errors:   map[string]string{},
 		Form:     bookForm{Minutes: "60", Key: newKey()},
@@ -265,6 +272,7 @@ func (c *Console) loadBoard(ctx context.Context, p *Page, day time.Time, region 
 		}
 		d.Rows = append(d.Rows, br)
 	}
+	d.LaneW = d.Width - boardLabelW
 	d.Height = boardHeadH + max(len(rows), 1)*boardRowH + 1
 	for _, w := range waiting {
 		d.Unscheduled = append(d.Unscheduled, boardWaiting{Unscheduled: w, Waited: humanDur(p.Lang, p.Now.Sub(w.CreatedAt))})

@@ -171,9 +171,10 @@ func TestBoardPage(t *testing.T) {
 	if v["status"] != "scheduled" || v["engineer"] != "E1" {
 		t.Fatalf("SR-B1 after the board's booking: %v %v", v["status"], v["engineer"])
 	}
-	// The travel block ends where the visit starts: 30 min = 38 units before.
+	// The travel block ends where the visit starts: 30 min = 29 units
+	// before 10:00 (130 + 3 h × 58).
 	block := regexp.MustCompile(`data-request="SR-B1"[^>]*>\s*<title>[^<]*</title>\s*<rect class="travel" x="(\d+)" y="\d+" width="(\d+)"[^>]*/>\s*<rect class="visit" x="(\d+)"`).FindStringSubmatch(page)
-	if block == nil || block[2] != "38" || block[3] != "378" {
+	if block == nil || block[1] != "275" || block[2] != "29" || block[3] != "304" {
 		t.Fatalf("SR-B1's blocks (travel x, width, visit x): %v", block)
 	}
 	// No longer waiting.
