@@ -375,6 +375,7 @@ func (c *Console) boardBook(w http.ResponseWriter, r *http.Request, u *user) {
 	if f.Key == "" {
 		f.Key = newKey()
 	}
+	since := c.lastSeq(r.Context(), f.Request)
 	var view workflows.View
 	err = c.api(r.Context(), u.Actor, http.MethodPost, "/v1/requests/"+url.PathEscape(f.Request)+"/events", ev, f.Key, &view)
 	var ae *APIError
@@ -398,7 +399,7 @@ func (c *Console) boardBook(w http.ResponseWriter, r *http.Request, u *user) {
 		c.fail(w, r, u, http.StatusInternalServerError, c.tr(r, "err.internal"))
 		return
 	default:
-		d.Result = c.bookingAnswer(r.Context(), p, f, start, end, view)
+		d.Result = c.bookingAnswer(r.Context(), p, f, since, start, end, view)
 		if !d.Result.OK {
 			d.Form = f
 		}
@@ -418,42 +419,60 @@ func mustDay(s string, loc *time.Location) time.Time {
 	return t
 }
 
-// bookingAnswer says what the booking came to, from the request's state
-// after it and the words the timeline wrote for it.
-func (c *Console) bookingAnswer(ctx context.Context, p *Page, f bookForm, start, end time.Time, v workflows.View) *bookResult {
+// lastSeq is the step of the request's last timeline entry (0: none).
+func (c *Console) lastSeq(ctx context.Context, id string) int64 {
+	tl, err := c.opt.Store.Timeline(ctx, id)
+	if err != nil || len(tl) == 0 {
+		return 0
+	}
+	return tl[len(tl)-1].Seq
+}
+
+// bookingAnswer says what the booking came to, from the timeline entries
+// written after step since (the calendar's words) and the request's state.
+func (c *Console) bookingAnswer(ctx context.Context, p *Page, f bookForm, since int64, start, end time.Time, v workflows.View) *bookResult {
 	span := func(a, b time.Time) string {
 		return a.In(p.Loc).Format("2006-01-02 15:04") + "–" + b.In(p.Loc).Format("15:04")
 	}
-	if v.Status == sop.StatusScheduled && v.Appointment != nil && v.Appointment.Start.Equal(start) && (f.Engineer == "" || v.Engineer == f.Engineer) {
-		return &bookResult{OK: true, Kind: "booked", Message: tf(p.Lang, "board.booked", v.ID, v.Engineer, span(v.Appointment.Start, v.Appointment.End))}
-	}
-	if v.Proposed != nil {
-		// The engineer and the reason are the timeline's words for it.
-		who, why := f.Engineer, ""
-		if tl, err := c.opt.Store.Timeline(ctx, v.ID); err == nil {
-			for i := len(tl) - 1; i >= 0; i-- {
-				if tl[i].Kind == string(sop.KindAppointmentProposed) {
-					if m := proposedWith.FindStringSubmatch(tl[i].Detail); m != nil {
-						who = m[1]
-					}
-					if m := proposedWhy.FindStringSubmatch(tl[i].Detail); m != nil {
-						why = m[1]
-					}
-					break
-				}
+	var entries []store.TimelineRow
+	if tl, err := c.opt.Store.Timeline(ctx, v.ID); err == nil {
+		for _, e := range tl {
+			if e.Seq > since {
+				entries = append(entries, e)
 			}
 		}
-		if why == "" {
-			why = "—"
+	}
+	last := func(kind sop.Kind) *store.TimelineRow {
+		for i := len(entries) - 1; i >= 0; i-- {
+			if entries[i].Kind == string(kind) {
+				return &entries[i]
+			}
+		}
+		return nil
+	}
+	if v.Status == sop.StatusScheduled && v.Appointment != nil && last(sop.KindAppointmentBooked) != nil {
+		return &bookResult{OK: true, Kind: "booked", Message: tf(p.Lang, "board.booked", v.ID, v.Engineer, span(v.Appointment.Start, v.Appointment.End))}
+	}
+	if e := last(sop.KindAppointmentProposed); e != nil && v.Proposed != nil {
+		who, why := f.Engineer, "—"
+		if m := proposedWith.FindStringSubmatch(e.Detail); m != nil {
+			who = m[1]
+		}
+		if m := proposedWhy.FindStringSubmatch(e.Detail); m != nil {
+			why = m[1]
 		}
 		return &bookResult{Kind: "proposed", Message: tf(p.Lang, "board.proposed_result", span(start, end), why, span(v.Proposed.Start, v.Proposed.End), who)}
 	}
-	// Not booked: the reason is the timeline's (no engineer can take it).
-	if tl, err := c.opt.Store.Timeline(ctx, v.ID); err == nil {
-		for i := len(tl) - 1; i >= 0 && tl[i].Seq >= v.Seq-1; i-- {
-			if tl[i].Kind == string(sop.KindCentreNotified) {
-				return &bookResult{Kind: "not_booked", Message: tf(p.Lang, "board.not_booked", tl[i].Detail)}
-			}
+	if e := last(sop.KindCentreNotified); e != nil {
+		return &bookResult{Kind: "not_booked", Message: tf(p.Lang, "board.not_booked", e.Detail)}
+	}
+	if len(entries) == 0 {
+		// The step is not in PostgreSQL yet (View.Writing): the state says.
+		if v.Status == sop.StatusScheduled && v.Appointment != nil && v.Appointment.Start.Equal(start) && (f.Engineer == "" || v.Engineer == f.Engineer) {
+			return &bookResult{OK: true, Kind: "booked", Message: tf(p.Lang, "board.booked", v.ID, v.Engineer, span(v.Appointment.Start, v.Appointment.End))}
+		}
+		if v.Status == sop.StatusAwaitingCustomer && v.Proposed != nil {
+			return &bookResult{Kind: "proposed", Message: tf(p.Lang, "board.proposed_result", span(start, end), "—", span(v.Proposed.Start, v.Proposed.End), f.Engineer)}
 		}
 	}
 	return &bookResult{Kind: "not_booked", Message: translate(p.Lang, "board.not_booked_plain")}

@@ -193,6 +193,12 @@ func TestBoardPage(t *testing.T) {
 	if v["status"] != "awaiting_customer" {
 		t.Fatalf("SR-B2: %v", v["status"])
 	}
+	// An engineer of another region: not booked, with the calendar's reason.
+	st, page = w.post("/board/book", url.Values{"day": {day}, "request": {"SR-B2"}, "engineer": {"N1"}, "time": {"13:00"}, "minutes": {"60"}})
+	if st != 200 {
+		t.Fatalf("other region: %d", st)
+	}
+	mustContain(t, "other region", page, `data-kind="not_booked"`, "Not booked:", "N1 is not an active engineer of region")
 	_, page = w.get("/board?day=" + day)
 	mustContain(t, "the waiting list", page, `data-request="SR-B2" data-status="awaiting_customer"`, "proposed to the customer: ")
 
