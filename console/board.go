@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -37,6 +38,8 @@ const (
 	boardHeadH     = 26
 	boardRowH      = 46
 	boardSnap      = 15 // minutes: a click on the board picks a quarter hour
+	// boardWaitingMax is how many waiting requests the list shows.
+	boardWaitingMax = 100
 )
 
 func init() {
@@ -58,6 +61,7 @@ func init() {
 		"board.legend_travel":    {"travel before the visit", "上门前路程"},
 		"board.inactive":         {"inactive", "停用"},
 		"board.unscheduled":      {"Waiting to be booked", "待预约"},
+		"board.more_waiting":     {"More requests wait: the %d waiting longest are shown; filter by region to see others.", "还有更多请求在等待：仅显示等待最久的 %d 个；按区域筛选可查看其他请求。"},
 		"board.none_waiting":     {"No request is waiting to be booked.", "没有待预约的请求。"},
 		"board.proposed":         {"proposed to the customer: %s", "已向客户建议：%s"},
 		"board.waited":           {"waiting %s", "已等待 %s"},
@@ -122,6 +126,8 @@ type boardData struct {
 	Rows                      []boardRow
 	NowX                      int // -1: not today or outside the hours
 	Unscheduled               []boardWaiting
+	// More says more requests wait than the list shows (the longest waiting first).
+	More bool
 	// Engineers are the active engineers of the rows (the form's choice).
 	Engineers []store.Engineer
 	Lengths   []int
@@ -140,24 +146,32 @@ type boardHour struct {
 	Label string
 }
 
+// The rows, appointments and waiting requests carry what the template
+// draws, computed here (the page is drawn often, with hundreds of them: no
+// template function calls or promoted fields per appointment).
 type boardRow struct {
-	Engineer store.Engineer
-	Y, TextY int
-	Jobs     []boardJob
+	Engineer              store.Engineer
+	Y, NameY, SubY, LineY int
+	Sub                   string // region · travel · inactive
+	Jobs                  []boardJob
 }
 
 type boardJob struct {
-	store.DayJob
-	X, W, TX, TW int // the visit and the travel before it
-	Class        string
-	Label        string // request id and customer, cut to fit
-	Sub          string // time and status
-	Title        string
+	RequestID, Status        string
+	AppointmentID            int64
+	X, W, TX, TW             int // the visit and the travel before it
+	LX, TY, VY, LabelY, SubY int
+	Class                    string
+	Label                    string // request id and customer, cut to fit
+	Sub                      string // time and status
+	Title                    string
 }
 
 type boardWaiting struct {
-	store.Unscheduled
-	Waited string
+	ID, Status, StatusLabel, Region string
+	Name, Model, Symptoms           string
+	Proposal                        string // "proposed to the customer: …", or ""
+	Waited                          string // "waiting 2h 5m"
 }
 
 // bookForm is the booking form, kept filled in when it fails.
@@ -202,17 +216,29 @@ func (c *Console) boardDay(w http.ResponseWriter, r *http.Request, u *user, q ur
 func (c *Console) loadBoard(ctx context.Context, p *Page, day time.Time, region string) (*boardData, error) {
 	loc := p.Loc
 	end := time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc)
-	rows, err := c.opt.Store.BoardDay(ctx, day, end, region)
-	if err != nil {
+	// The three reads run at once (each on its own connection).
+	var (
+		rows                []store.BoardRow
+		waiting             []store.Unscheduled
+		regions             []string
+		errRows, errWaiting error
+		errRegions          error
+		wg                  sync.WaitGroup
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); rows, errRows = c.opt.Store.BoardDay(ctx, day, end, region) }()
+	go func() {
+		defer wg.Done()
+		waiting, errWaiting = c.opt.Store.UnscheduledRequests(ctx, region, boardWaitingMax+1)
+	}()
+	regions, errRegions = c.opt.Store.BoardRegions(ctx)
+	wg.Wait()
+	if err := errors.Join(errRows, errWaiting, errRegions); err != nil {
 		return nil, err
 	}
-	waiting, err := c.opt.Store.UnscheduledRequests(ctx, region, 200)
-	if err != nil {
-		return nil, err
-	}
-	regions, err := c.opt.Store.BoardRegions(ctx)
-	if err != nil {
-		return nil, err
+	more := len(waiting) > boardWaitingMax
+	if more {
+		waiting = waiting[:boardWaitingMax]
 	}
 	now := p.Now.In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
@@ -227,6 +253,7 @@ func (c *Console) loadBoard(ctx context.Context, p *Page, day time.Time, region 
 		Width:    boardLabelW + (boardLastHour-boardFirstHour)*boardHourW + 1,
 		NowX:     -1,
 		Geo:      geo,
+		More:     more,
 		Lengths:  []int{30, 60, 90, 120, 180, 240},
 		Errors:   map[string]string{},
 		Form:     bookForm{Minutes: "60", Key: newKey()},
@@ -245,15 +272,20 @@ func (c *Console) loadBoard(ctx context.Context, p *Page, day time.Time, region 
 		}
 	}
 	for i, row := range rows {
-		br := boardRow{Engineer: row.Engineer, Y: boardHeadH + i*boardRowH}
-		br.TextY = br.Y + 19
+		y := boardHeadH + i*boardRowH
+		br := boardRow{Engineer: row.Engineer, Y: y, NameY: y + 19, SubY: y + 35, LineY: y + boardRowH,
+			Sub: row.Engineer.Region + " · " + tf(p.Lang, "board.travel_min", row.Engineer.TravelMinutes)}
 		if row.Engineer.Active {
 			d.Engineers = append(d.Engineers, row.Engineer)
+		} else {
+			br.Sub += " · " + translate(p.Lang, "board.inactive")
 		}
 		for _, j := range row.Jobs {
-			bj := boardJob{DayJob: j, X: x(j.Start), TX: x(j.Start.Add(-j.Travel.Std()))}
+			bj := boardJob{RequestID: j.RequestID, Status: j.Status, AppointmentID: j.AppointmentID,
+				X: x(j.Start), TX: x(j.Start.Add(-j.Travel.Std())), TY: y + 8, VY: y + 5, LabelY: y + 20, SubY: y + 35}
 			bj.W = max(x(j.End)-bj.X, 3)
 			bj.TW = bj.X - bj.TX
+			bj.LX = bj.X + 4
 			bj.Class = "appt " + j.Status
 			if j.RequestStatus != "" {
 				bj.Class += " rs-" + string(j.RequestStatus)
@@ -263,9 +295,8 @@ func (c *Console) loadBoard(ctx context.Context, p *Page, day time.Time, region 
 			if j.Status == "done" {
 				status = translate(p.Lang, "board.legend_done")
 			}
-			bj.Sub = span + " · " + status
 			bj.Label = cut(j.RequestID+" "+j.Customer.Name, bj.W/7)
-			bj.Sub = cut(bj.Sub, bj.W/6)
+			bj.Sub = cut(span+" · "+status, bj.W/6)
 			bj.Title = fmt.Sprintf("%s · %s · %s · %s · %s %s", j.RequestID, j.Customer.Name, span, status,
 				translate(p.Lang, "board.travel"), humanDur(p.Lang, j.Travel.Std()))
 			br.Jobs = append(br.Jobs, bj)
@@ -275,7 +306,13 @@ func (c *Console) loadBoard(ctx context.Context, p *Page, day time.Time, region 
 	d.LaneW = d.Width - boardLabelW
 	d.Height = boardHeadH + max(len(rows), 1)*boardRowH + 1
 	for _, w := range waiting {
-		d.Unscheduled = append(d.Unscheduled, boardWaiting{Unscheduled: w, Waited: humanDur(p.Lang, p.Now.Sub(w.CreatedAt))})
+		bw := boardWaiting{ID: w.ID, Status: string(w.Status), StatusLabel: p.Status(w.Status), Region: w.Customer.Region,
+			Name: w.Customer.Name, Model: w.Product.Model, Symptoms: w.Symptoms,
+			Waited: tf(p.Lang, "board.waited", humanDur(p.Lang, p.Now.Sub(w.CreatedAt)))}
+		if w.Proposal != "" {
+			bw.Proposal = tf(p.Lang, "board.proposed", w.Proposal)
+		}
+		d.Unscheduled = append(d.Unscheduled, bw)
 	}
 	return d, nil
 }
