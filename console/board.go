@@ -68,7 +68,6 @@ func init() {
 		"board.pick":             {"book…", "预约…"},
 		"board.book":             {"Book a visit", "预约上门"},
 		"board.request":          {"Request", "服务请求"},
-		"board.choose_request":   {"— choose a request —", "— 选择请求 —"},
 		"board.engineer":         {"Engineer", "工程师"},
 		"board.any_engineer":     {"any engineer of the region", "该区域任一工程师"},
 		"board.start":            {"Start", "开始时间"},

@@ -51,7 +51,7 @@ type webClient struct {
 	csrf string
 }
 
-var csrfMeta = regexp.MustCompile(`<meta name="csrf" content="([^"]+)">`)
+var boardCSRFMeta = regexp.MustCompile(`<meta name="csrf" content="([^"]+)">`)
 
 func signInHTTP(t *testing.T, env *housecalltest.Env, who string) *webClient {
 	t.Helper()
@@ -75,7 +75,7 @@ func (w *webClient) get(path string) (int, string) {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	if m := csrfMeta.FindSubmatch(b); m != nil {
+	if m := boardCSRFMeta.FindSubmatch(b); m != nil {
 		w.csrf = string(m[1])
 	}
 	return res.StatusCode, string(b)
@@ -98,7 +98,7 @@ func (w *webClient) post(path string, form url.Values) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-func mustContain(t *testing.T, what, page string, parts ...string) {
+func boardMustContain(t *testing.T, what, page string, parts ...string) {
 	t.Helper()
 	for _, p := range parts {
 		if !strings.Contains(page, p) {
@@ -127,7 +127,7 @@ func TestBoardPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("board: %d\n%s", st, page)
 	}
-	mustContain(t, "the board", page,
+	boardMustContain(t, "the board", page,
 		`data-engineer="E1"`, `data-engineer="E2"`, `data-engineer="N1"`, "30 min travel",
 		`id="board-unscheduled"`, `data-request="SR-B1"`, `data-request="SR-N1"`, "王芳", "WM-7",
 		"drum does not spin &lt;b&gt;loud&lt;/b&gt;", "waiting ", `<line class="hour"`, ">07:00<", ">21:00<",
@@ -149,7 +149,7 @@ func TestBoardPage(t *testing.T) {
 	if st != 400 {
 		t.Fatalf("bad time: %d", st)
 	}
-	mustContain(t, "bad time", page, `id="err-time"`, "not a time of day", `value="SR-B1"`, `<option value="E1" selected>`)
+	boardMustContain(t, "bad time", page, `id="err-time"`, "not a time of day", `value="SR-B1"`, `<option value="E1" selected>`)
 	st, page = w.post("/board/book", url.Values{"day": {day}, "time": {"10:00"}, "minutes": {"60"}})
 	if st != 400 || !strings.Contains(page, `id="err-request"`) {
 		t.Fatalf("no request: %d", st)
@@ -159,14 +159,14 @@ func TestBoardPage(t *testing.T) {
 	if st != 400 {
 		t.Fatalf("bad engineer: %d\n%s", st, page)
 	}
-	mustContain(t, "bad engineer", page, `id="err-engineer"`, "not an engineer id")
+	boardMustContain(t, "bad engineer", page, `id="err-engineer"`, "not an engineer id")
 
 	// Booked on E1 at 10:00 through the API: on E1's row with its travel.
 	st, page = w.post("/board/book", url.Values{"day": {day}, "request": {"SR-B1"}, "engineer": {"E1"}, "time": {"10:00"}, "minutes": {"60"}})
 	if st != 200 {
 		t.Fatalf("booking: %d\n%s", st, page)
 	}
-	mustContain(t, "booked", page, `data-kind="booked"`, "Booked: SR-B1 with E1", `class="appt booked rs-scheduled" data-request="SR-B1"`, `<rect class="travel"`)
+	boardMustContain(t, "booked", page, `data-kind="booked"`, "Booked: SR-B1 with E1", `class="appt booked rs-scheduled" data-request="SR-B1"`, `<rect class="travel"`)
 	v := env.State("SR-B1")
 	if v["status"] != "scheduled" || v["engineer"] != "E1" {
 		t.Fatalf("SR-B1 after the board's booking: %v %v", v["status"], v["engineer"])
@@ -188,7 +188,7 @@ func TestBoardPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("taken slot: %d\n%s", st, page)
 	}
-	mustContain(t, "taken slot", page, `data-kind="proposed"`, "E1 busy", "with E1", "waits for the customer")
+	boardMustContain(t, "taken slot", page, `data-kind="proposed"`, "E1 busy", "with E1", "waits for the customer")
 	v = env.State("SR-B2")
 	if v["status"] != "awaiting_customer" {
 		t.Fatalf("SR-B2: %v", v["status"])
@@ -198,9 +198,9 @@ func TestBoardPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("other region: %d", st)
 	}
-	mustContain(t, "other region", page, `data-kind="not_booked"`, "Not booked:", "N1 is not an active engineer of region")
+	boardMustContain(t, "other region", page, `data-kind="not_booked"`, "Not booked:", "N1 is not an active engineer of region")
 	_, page = w.get("/board?day=" + day)
-	mustContain(t, "the waiting list", page, `data-request="SR-B2" data-status="awaiting_customer"`, "proposed to the customer: ")
+	boardMustContain(t, "the waiting list", page, `data-request="SR-B2" data-status="awaiting_customer"`, "proposed to the customer: ")
 
 	// A request that moved on: the API's 409 reason in words, the form
 	// filled in.
@@ -209,13 +209,13 @@ func TestBoardPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("rebooking SR-B1 on E2: %d", st)
 	}
-	mustContain(t, "rebooked", page, `data-kind="booked"`, "Booked: SR-B1 with E2")
+	boardMustContain(t, "rebooked", page, `data-kind="booked"`, "Booked: SR-B1 with E2")
 	env.MustEvent("callcentre", "SR-N1", map[string]any{"type": "cancel", "reason": "customer fixed it"})
 	st, page = w.post("/board/book", url.Values{"day": {day}, "request": {"SR-N1"}, "engineer": {"N1"}, "time": {"11:00"}, "minutes": {"60"}})
 	if st != 409 {
 		t.Fatalf("cancelled request booked: %d", st)
 	}
-	mustContain(t, "409", page, `data-kind="refused"`, "Refused (409)", "SR-N1", `value="SR-N1"`)
+	boardMustContain(t, "409", page, `data-kind="refused"`, "Refused (409)", "SR-N1", `value="SR-N1"`)
 
 	// The live fragment, roles, CSRF.
 	st, frag := w.get("/board/live?day=" + day)
