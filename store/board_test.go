@@ -182,7 +182,9 @@ func TestR4_1_ChosenEngineerBooking(t *testing.T) {
 }
 
 // The board's day and its unscheduled list are read through indexes at
-// 100,000 requests (the engineer's day on appointments_engineer_day).
+// 100,000 requests (the engineer's day on appointments_engineer_day; the
+// waiting list on whichever index of requests the planner prefers, never
+// a scan of the whole table).
 func TestBoardQueriesUseIndexes(t *testing.T) {
 	s, _ := storetest.New(t)
 	fillAtScale(t, s)
@@ -194,7 +196,7 @@ func TestBoardQueriesUseIndexes(t *testing.T) {
 	}{
 		"board, every region": {store.BoardQuery, []any{day, day.Add(24 * time.Hour), ""}, "appointments_engineer_day"},
 		"board, one region":   {store.BoardQuery, []any{day, day.Add(24 * time.Hour), "region-3"}, "appointments_engineer_day"},
-		"unscheduled":         {store.UnscheduledQuery, []any{"", 200}, "requests_status"},
+		"unscheduled":         {store.UnscheduledQuery, []any{"", 200}, ""},
 		"unscheduled, region": {store.UnscheduledQuery, []any{"region-3", 200}, ""},
 	} {
 		p := explain(t, s, q.sql, q.args...)
@@ -207,6 +209,9 @@ func TestBoardQueriesUseIndexes(t *testing.T) {
 				used = append(used, n.Index)
 			}
 		})
+		if len(used) == 0 {
+			t.Errorf("%s uses no index", name)
+		}
 		if q.index != "" && !strings.Contains(strings.Join(used, ","), q.index) {
 			t.Errorf("%s does not use %s: %v", name, q.index, used)
 		}
