@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -174,7 +175,7 @@ type Event struct {
 	Reason   string `json:"reason,omitempty"`   // delayed, entry_refused, compensation_requested, cancel
 	Wait     *bool  `json:"wait,omitempty"`     // entry_refused: the engineer waits instead of rebooking (R6.6, R6.8)
 	Address  string `json:"address,omitempty"`  // entry_refused product_elsewhere: where the product is (R6.8)
-	Engineer string `json:"engineer,omitempty"` // reassign: a particular engineer
+	Engineer string `json:"engineer,omitempty"` // reassign, appointment_requested: a particular engineer
 
 	Cause       string   `json:"cause,omitempty"`       // diagnosed
 	Onsite      *bool    `json:"onsite,omitempty"`      // diagnosed
@@ -382,6 +383,9 @@ func (e Event) Validate() map[string]string {
 		if e.Start != nil && e.End != nil && !e.End.After(*e.Start) {
 			set("end", "must be after start")
 		}
+		if e.Engineer != "" && !engineerID.MatchString(e.Engineer) {
+			set("engineer", fmt.Sprintf("not an engineer id: %q", e.Engineer))
+		}
 	case EvDelayed:
 		switch {
 		case e.Minutes == nil:
@@ -507,3 +511,7 @@ func (e Event) Fingerprint() string {
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// engineerID is the form of an engineer's id (the engineers table's check;
+// appointment_requested.engineer).
+var engineerID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)

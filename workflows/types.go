@@ -188,7 +188,8 @@ type BookInput struct {
 	End       time.Time `json:"end"`
 	// Prefer is tried first (the engineer already on the request).
 	Prefer string `json:"prefer,omitempty"`
-	// Only restricts the booking to one engineer (an accepted proposal, a chosen engineer).
+	// Only restricts the booking to one engineer (an accepted proposal, a
+	// reassignment, the engineer chosen on appointment_requested).
 	Only string `json:"only,omitempty"`
 	// Exclude never books this engineer (reassignment away from them).
 	Exclude string `json:"exclude,omitempty"`

@@ -15,6 +15,13 @@ func (s *State) applyVisit(st *step, ev sop.Event) {
 	case sop.EvAppointmentRequested:
 		s.Reschedule = nil // the customer's request for another time is answered (customer.go)
 		s.askBooking(st, *ev.Start, *ev.End, bookRequested)
+		if ev.Engineer != "" {
+			// The centre chose the engineer (the dispatch board): only
+			// that engineer is booked, or that engineer's nearest slot
+			// proposed. Old histories never carry the field.
+			st.book.Prefer = ev.Engineer
+			st.book.Only = ev.Engineer
+		}
 
 	case sop.EvAppointmentAnswer:
 		p := s.Proposed
