@@ -34,7 +34,11 @@ have_browser() {
 have_cjk_font() {
 	command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .
 }
-if have_browser && have_cjk_font; then
+# …and without an emoji font the engineer's call and map buttons lose their icons.
+have_emoji_font() {
+	command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi emoji
+}
+if have_browser && have_cjk_font && have_emoji_font; then
 	exit 0
 fi
 
@@ -53,6 +57,7 @@ command -v apt-get >/dev/null 2>&1 ||
 pkgs=()
 have_browser || pkgs+=(chromium)
 have_cjk_font || pkgs+=(fonts-noto-cjk)
+have_emoji_font || pkgs+=(fonts-noto-color-emoji)
 log "installing ${pkgs[*]} with apt-get (for the console's browser tests)"
 as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null ||
