@@ -257,8 +257,6 @@ var intakeFields = []fieldSpec{
 	{Name: "preferred.end", Kind: "when"},
 }
 
-var yesNo = []string{"true", "false"}
-
 // eventFields are the inputs of each event the centre sends (contract.md
 // "Events", sop.Event.Validate). Every event also takes a note.
 var eventFields = map[sop.EventType][]fieldSpec{
