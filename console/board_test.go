@@ -98,15 +98,6 @@ func (w *webClient) post(path string, form url.Values) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-func boardMustContain(t *testing.T, what, page string, parts ...string) {
-	t.Helper()
-	for _, p := range parts {
-		if !strings.Contains(page, p) {
-			t.Fatalf("%s lacks %q:\n%s", what, p, page)
-		}
-	}
-}
-
 // The board of a day: engineers as rows with their appointments and the
 // travel before each, the requests waiting to be booked (escaped, with
 // region, product, symptoms and how long they waited); booking through the
@@ -127,7 +118,7 @@ func TestBoardPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("board: %d\n%s", st, page)
 	}
-	boardMustContain(t, "the board", page,
+	mustContain(t, "the board", page,
 		`data-engineer="E1"`, `data-engineer="E2"`, `data-engineer="N1"`, "30 min travel",
 		`id="board-unscheduled"`, `data-request="SR-B1"`, `data-request="SR-N1"`, "王芳", "WM-7",
 		"drum does not spin &lt;b&gt;loud&lt;/b&gt;", "waiting ", `<line class="hour"`, ">07:00<", ">21:00<",
@@ -149,7 +140,7 @@ func TestBoardPage(t *testing.T) {
 	if st != 400 {
 		t.Fatalf("bad time: %d", st)
 	}
-	boardMustContain(t, "bad time", page, `id="err-time"`, "not a time of day", `value="SR-B1"`, `<option value="E1" selected>`)
+	mustContain(t, "bad time", page, `id="err-time"`, "not a time of day", `value="SR-B1"`, `<option value="E1" selected>`)
 	st, page = w.post("/board/book", url.Values{"day": {day}, "time": {"10:00"}, "minutes": {"60"}})
 	if st != 400 || !strings.Contains(page, `id="err-request"`) {
 		t.Fatalf("no request: %d", st)
@@ -159,14 +150,14 @@ func TestBoardPage(t *testing.T) {
 	if st != 400 {
 		t.Fatalf("bad engineer: %d\n%s", st, page)
 	}
-	boardMustContain(t, "bad engineer", page, `id="err-engineer"`, "not an engineer id")
+	mustContain(t, "bad engineer", page, `id="err-engineer"`, "not an engineer id")
 
 	// Booked on E1 at 10:00 through the API: on E1's row with its travel.
 	st, page = w.post("/board/book", url.Values{"day": {day}, "request": {"SR-B1"}, "engineer": {"E1"}, "time": {"10:00"}, "minutes": {"60"}})
 	if st != 200 {
 		t.Fatalf("booking: %d\n%s", st, page)
 	}
-	boardMustContain(t, "booked", page, `data-kind="booked"`, "Booked: SR-B1 with E1", `class="appt booked rs-scheduled" data-request="SR-B1"`, `<rect class="travel"`)
+	mustContain(t, "booked", page, `data-kind="booked"`, "Booked: SR-B1 with E1", `class="appt booked rs-scheduled" data-request="SR-B1"`, `<rect class="travel"`)
 	v := env.State("SR-B1")
 	if v["status"] != "scheduled" || v["engineer"] != "E1" {
 		t.Fatalf("SR-B1 after the board's booking: %v %v", v["status"], v["engineer"])
@@ -188,7 +179,7 @@ func TestBoardPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("taken slot: %d\n%s", st, page)
 	}
-	boardMustContain(t, "taken slot", page, `data-kind="proposed"`, "E1 busy", "with E1", "waits for the customer")
+	mustContain(t, "taken slot", page, `data-kind="proposed"`, "E1 busy", "with E1", "waits for the customer")
 	v = env.State("SR-B2")
 	if v["status"] != "awaiting_customer" {
 		t.Fatalf("SR-B2: %v", v["status"])
@@ -198,9 +189,9 @@ func TestBoardPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("other region: %d", st)
 	}
-	boardMustContain(t, "other region", page, `data-kind="not_booked"`, "Not booked:", "N1 is not an active engineer of region")
+	mustContain(t, "other region", page, `data-kind="not_booked"`, "Not booked:", "N1 is not an active engineer of region")
 	_, page = w.get("/board?day=" + day)
-	boardMustContain(t, "the waiting list", page, `data-request="SR-B2" data-status="awaiting_customer"`, "proposed to the customer: ")
+	mustContain(t, "the waiting list", page, `data-request="SR-B2" data-status="awaiting_customer"`, "proposed to the customer: ")
 
 	// A request that moved on: the API's 409 reason in words, the form
 	// filled in.
@@ -209,13 +200,13 @@ func TestBoardPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("rebooking SR-B1 on E2: %d", st)
 	}
-	boardMustContain(t, "rebooked", page, `data-kind="booked"`, "Booked: SR-B1 with E2")
+	mustContain(t, "rebooked", page, `data-kind="booked"`, "Booked: SR-B1 with E2")
 	env.MustEvent("callcentre", "SR-N1", map[string]any{"type": "cancel", "reason": "customer fixed it"})
 	st, page = w.post("/board/book", url.Values{"day": {day}, "request": {"SR-N1"}, "engineer": {"N1"}, "time": {"11:00"}, "minutes": {"60"}})
 	if st != 409 {
 		t.Fatalf("cancelled request booked: %d", st)
 	}
-	boardMustContain(t, "409", page, `data-kind="refused"`, "Refused (409)", "SR-N1", `value="SR-N1"`)
+	mustContain(t, "409", page, `data-kind="refused"`, "Refused (409)", "SR-N1", `value="SR-N1"`)
 
 	// The live fragment, roles, CSRF.
 	st, frag := w.get("/board/live?day=" + day)

@@ -104,13 +104,7 @@ func queueQuery(f QueueFilter) (string, []any) {
 	if f.Overdue {
 		where = append(where, OverdueSQL)
 	}
-	q := `SELECT ` + requestColumns + `, ` + OverdueSQL + ` FROM requests`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	args = append(args, f.Limit)
-	q += fmt.Sprintf(` ORDER BY updated_at DESC, id LIMIT $%d`, len(args))
-	return q, args
+	return recentFirst(`SELECT `+requestColumns+`, `+OverdueSQL+` FROM requests`, where, args, f.Limit)
 }
 
 // Queue returns the requests of the queue, most recently changed first.

@@ -105,11 +105,16 @@ func listQuery(f RequestFilter) (string, []any) {
 	if !f.Before.IsZero() {
 		arg("updated_at < $%d", f.Before)
 	}
-	q := `SELECT ` + requestColumns + ` FROM requests`
+	return recentFirst(`SELECT `+requestColumns+` FROM requests`, where, args, f.Limit)
+}
+
+// recentFirst completes a list query of requests: its conditions, most
+// recently changed first, at most limit rows (the last argument).
+func recentFirst(q string, where []string, args []any, limit int) (string, []any) {
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	args = append(args, f.Limit)
+	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY updated_at DESC, id LIMIT $%d`, len(args))
 	return q, args
 }
