@@ -44,3 +44,32 @@ func TestBaselineFollowsTheShape(t *testing.T) {
 		t.Fatalf("%d activities and %d local activities, want 4 and 5", calls, local)
 	}
 }
+
+// The baseline of the latency phase: each update runs one activity (the
+// step's Commit of a housecall event), however many updates are sent.
+func TestBaselineOfAnEvent(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(Baseline, workflow.RegisterOptions{Name: "Baseline"})
+	calls := 0
+	env.RegisterActivityWithOptions(func(ctx context.Context) error { calls++; return nil }, activity.RegisterOptions{Name: "BaselineNoop"})
+	const n = 5
+	for i := range n {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow("event", "u"+string(rune('0'+i)), &testsuite.TestUpdateCallback{
+				OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) },
+				OnComplete: func(_ any, err error) {
+					if err != nil {
+						t.Errorf("update: %v", err)
+					}
+				}}, map[string]any{"type": "delayed"})
+		}, 1)
+	}
+	env.ExecuteWorkflow("Baseline", eventShape(n))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if calls != n {
+		t.Fatalf("%d activities for %d events, want one each", calls, n)
+	}
+}

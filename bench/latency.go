@@ -97,12 +97,74 @@ func (e *env) latency(ctx context.Context, prefix string, c, perRequest int, slo
 	if firstErr != nil {
 		return LatencyResult{}, firstErr
 	}
+	return latencyOf(c, samples), nil
+}
+
+// latencyOf summarises samples taken with c requests at once.
+func latencyOf(c int, samples []time.Duration) LatencyResult {
 	slices.Sort(samples)
 	q := func(p float64) float64 {
 		i := int(p*float64(len(samples)-1) + 0.5)
 		return float64(samples[i]) / float64(time.Millisecond)
 	}
-	return LatencyResult{Concurrency: c, Samples: len(samples), P50: q(0.50), P95: q(0.95), P99: q(0.99), Max: q(1)}, nil
+	return LatencyResult{Concurrency: c, Samples: len(samples), P50: q(0.50), P95: q(0.95), P99: q(0.99), Max: q(1)}
+}
+
+// eventShape is the baseline of one housecall event in the latency phase
+// (`delayed` to an engineer on the way): an update whose handler runs one
+// activity — the step's Commit — and answers.
+func eventShape(updates int) shape {
+	return shape{Updates: updates, Activities: []int{0, 1}, LocalActivities: []int{0, 0}, Timers: []int{0, 0}}
+}
+
+// baselineLatency measures what an event costs on Temporal alone, in the same
+// run and at the same concurrency as latency: c baseline workflows, each
+// sent perRequest updates one after the other, each update waited for until
+// it completed (its activity ran), through the Temporal client.
+func (e *env) baselineLatency(ctx context.Context, prefix string, c, perRequest int) (LatencyResult, error) {
+	ids := make([]string, c)
+	for i := range c {
+		ids[i] = fmt.Sprintf("%s-%d", prefix, i)
+		if _, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: ids[i], TaskQueue: e.queue}, "Baseline", eventShape(perRequest)); err != nil {
+			return LatencyResult{}, err
+		}
+	}
+	var (
+		mu       sync.Mutex
+		samples  []time.Duration
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range perRequest {
+				start := time.Now()
+				h, err := e.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+					WorkflowID: id, UpdateName: "event", Args: []any{map[string]any{"type": "delayed"}}, WaitForStage: client.WorkflowUpdateStageCompleted,
+				})
+				if err == nil {
+					err = h.Get(ctx, nil)
+				}
+				d := time.Since(start)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				samples = append(samples, d)
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return LatencyResult{}, firstErr
+	}
+	return latencyOf(c, samples), nil
 }
 
 // openRequest starts a request and books it straight through the Temporal
