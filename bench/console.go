@@ -218,6 +218,24 @@ func (e *env) consoleBench(ctx context.Context, cc ConsoleConfig, slot func() ti
 		res.Pages = append(res.Pages, r.PageResult)
 	}
 
+	// The HTTP API's side at the same size (issue 12): the call centre's
+	// list with each filter and one engineer's day from the calendar.
+	api := &session{token: e.tokens["callcentre"]}
+	for _, p := range []struct{ name, path string }{
+		{"api list", "/v1/requests"},
+		{"api list status", "/v1/requests?status=" + string(sop.StatusScheduling)},
+		{"api list region", "/v1/requests?region=" + url.QueryEscape(seed.region)},
+		{"api list engineer", "/v1/requests?engineer=" + url.QueryEscape(seed.engineer)},
+		{"api engineer day", "/v1/engineers/" + url.PathEscape(seed.engineer) + "/day?date=" + seed.BoardDay},
+	} {
+		r := e.measurePage(ctx, api, p.name, "callcentre (API)", p.path, cc.Loads, TargetListP99)
+		e.sayPage(r.PageResult, say)
+		if r.Error != "" {
+			fail("%s", r.Error)
+		}
+		res.Pages = append(res.Pages, r.PageResult)
+	}
+
 	say("   a request with a long history: visits until it has %d+ history events over 2+ runs (sop.history_limit %d)", cc.HistoryEvents, cc.HistoryLimit)
 	h, err := e.longHistory(ctx, "CONSOLE-LONG", cc, slot, say)
 	if err != nil {
@@ -269,9 +287,11 @@ func (e *env) sayPage(r PageResult, say func(string, ...any)) {
 		r.Path, r.As, r.P50, r.P99, r.Max, r.Loads, r.Bytes, r.TargetP99, met, map[bool]string{true: "; " + r.Check, false: ""}[r.Check != ""])
 }
 
-// session is a signed-in console session.
+// session is a signed-in console session, or (token set) an API caller
+// with a bearer token.
 type session struct {
 	cookie *http.Cookie
+	token  string
 }
 
 // signIn signs who in through POST /signin with their API token and keeps
@@ -308,7 +328,11 @@ func (e *env) get(ctx context.Context, s *session, path string) (int, []byte, er
 	if err != nil {
 		return 0, nil, err
 	}
-	req.AddCookie(s.cookie)
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	} else {
+		req.AddCookie(s.cookie)
+	}
 	req.Header.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8")
 	cl := *e.http
 	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -490,7 +514,11 @@ func (e *env) openLive(ctx context.Context, s *session) (*stream, error) {
 		cancel()
 		return nil, err
 	}
-	req.AddCookie(s.cookie)
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	} else {
+		req.AddCookie(s.cookie)
+	}
 	req.Header.Set("Accept", "text/event-stream")
 	cl := &http.Client{Transport: e.http.Transport} // no timeout: the stream stays open
 	resp, err := cl.Do(req)

@@ -41,6 +41,8 @@ type seeded struct {
 	region string // a region to filter by
 	phone  string // a customer's phone to search for
 	liveID string // a seeded request the live-update bench commits steps for
+	// engineer has appointments on the board day (an engineer's day).
+	engineer string
 }
 
 // seedPhone is the phone number of seeded request i.
@@ -163,6 +165,7 @@ func (e *env) seedConsole(ctx context.Context, cc ConsoleConfig) (seeded, error)
 	}
 	// The live-update bench commits steps for a request of the queue.
 	out.liveID = inputs[len(inputs)-1].RequestID
+	out.engineer = engineers[0].ID
 
 	// The seed is set-up, not measured: its own pool, without waiting for
 	// each transaction's WAL flush.

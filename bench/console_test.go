@@ -63,7 +63,7 @@ func TestConsoleBenchAtTinyScale(t *testing.T) {
 	}
 
 	// Pages: each loaded 5 times with its p50/p99, or a placeholder.
-	want := []string{"centre", "centre status", "centre region", "centre overdue", "centre search phone", "board", "audit request"}
+	want := []string{"centre", "centre status", "centre region", "centre overdue", "centre search phone", "board", "api list", "api list status", "api list region", "api list engineer", "api engineer day", "audit request"}
 	if len(res.Pages) != len(want) {
 		t.Fatalf("pages measured: %+v, want %v", res.Pages, want)
 	}

@@ -104,7 +104,11 @@ func queueQuery(f QueueFilter) (string, []any) {
 	if f.Overdue {
 		where = append(where, OverdueSQL)
 	}
-	return recentFirst(`SELECT `+requestColumns+`, `+OverdueSQL+` FROM requests`, where, args, f.Limit)
+	q := `SELECT ` + requestColumns + `, ` + OverdueSQL + ` FROM requests`
+	if strings.TrimSpace(f.Search) != "" {
+		return fewFirst(q, where, args, f.Limit)
+	}
+	return recentFirst(q, where, args, f.Limit)
 }
 
 // Queue returns the requests of the queue, most recently changed first.
