@@ -338,6 +338,11 @@ func TestCentreRequestActions(t *testing.T) {
 			t.Fatalf("actions %v, want %v (state %v)", got, want, st["pending"])
 		}
 	}
+	// The page's timeline is PostgreSQL's: wait for the first step's commit.
+	env.Eventually(10*time.Second, "the first step of SR-A-1 in PostgreSQL", func() bool {
+		tl, err := env.Store.Timeline(t.Context(), "SR-A-1")
+		return err == nil && len(tl) > 0
+	})
 	st, body := c.get("/centre/requests/SR-A-1")
 	if st != 200 {
 		t.Fatalf("page: %d %s", st, body)

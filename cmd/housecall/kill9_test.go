@@ -201,7 +201,10 @@ func TestKill9DevInTheDoorProtocol(t *testing.T) {
 			}
 		}
 	}
-	if burst != 1 {
+	// The missed prompts come as one coalesced prompt, never one each; the
+	// next prompt on its own schedule (every 1 s) may follow it within the
+	// half second when the restart ends late in a second.
+	if burst < 1 || burst > 2 {
 		t.Fatalf("%d knock prompts within 0.5 s after the restart (a burst); %d before the kill; coalesced: %q", burst, before, coalesced)
 	}
 	// The call comes at 20 s after the knock, not earlier.
