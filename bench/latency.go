@@ -59,27 +59,36 @@ func (e *env) latency(ctx context.Context, prefix string, c, perRequest int, slo
 		}
 		targets[i] = target{id, eng}
 	}
+	return timeEvents(c, perRequest, func(i int) error {
+		tg := targets[i]
+		v, err := e.event(ctx, tg.eng, tg.id, map[string]any{"type": "delayed", "minutes": 1, "reason": "bench"})
+		for err == nil {
+			var got view
+			if got, err = e.call(ctx, "callcentre", http.MethodGet, "/v1/requests/"+tg.id, nil); err != nil || got.Seq >= v.Seq {
+				break
+			}
+		}
+		return err
+	})
+}
+
+// timeEvents times perRequest events sent one after the other to each of c
+// requests at once (send(i) sends one to request i and waits for its
+// outcome); the first error stops that request and is returned.
+func timeEvents(c, perRequest int, send func(i int) error) (LatencyResult, error) {
 	var (
 		mu       sync.Mutex
 		samples  []time.Duration
 		firstErr error
 		wg       sync.WaitGroup
 	)
-	for _, tg := range targets {
+	for i := range c {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range perRequest {
 				start := time.Now()
-				v, err := e.event(ctx, tg.eng, tg.id, map[string]any{"type": "delayed", "minutes": 1, "reason": "bench"})
-				if err == nil {
-					for {
-						var got view
-						if got, err = e.call(ctx, "callcentre", http.MethodGet, "/v1/requests/"+tg.id, nil); err != nil || got.Seq >= v.Seq {
-							break
-						}
-					}
-				}
+				err := send(i)
 				d := time.Since(start)
 				mu.Lock()
 				if err != nil && firstErr == nil {
@@ -129,42 +138,15 @@ func (e *env) baselineLatency(ctx context.Context, prefix string, c, perRequest 
 			return LatencyResult{}, err
 		}
 	}
-	var (
-		mu       sync.Mutex
-		samples  []time.Duration
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	for _, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range perRequest {
-				start := time.Now()
-				h, err := e.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-					WorkflowID: id, UpdateName: "event", Args: []any{map[string]any{"type": "delayed"}}, WaitForStage: client.WorkflowUpdateStageCompleted,
-				})
-				if err == nil {
-					err = h.Get(ctx, nil)
-				}
-				d := time.Since(start)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				samples = append(samples, d)
-				mu.Unlock()
-				if err != nil {
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return LatencyResult{}, firstErr
-	}
-	return latencyOf(c, samples), nil
+	return timeEvents(c, perRequest, func(i int) error {
+		h, err := e.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: ids[i], UpdateName: "event", Args: []any{map[string]any{"type": "delayed"}}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		return err
+	})
 }
 
 // openRequest starts a request and books it straight through the Temporal
