@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -43,42 +42,14 @@ func boardDay(env *housecalltest.Env, hour, minute int) (string, time.Time) {
 	return d.Format("2006-01-02"), time.Date(d.Year(), d.Month(), d.Day(), hour, minute, 0, 0, loc)
 }
 
-// webClient is a signed-in browser without JavaScript.
-type webClient struct {
-	t    *testing.T
-	base string
-	hc   *http.Client
-	csrf string
-}
-
-var boardCSRFMeta = regexp.MustCompile(`<meta name="csrf" content="([^"]+)">`)
+// webClient is the engineer tests' cookie-jar client (phone: sign-in,
+// pages, the session's CSRF token) whose posts follow the redirect to the
+// page they land on, and keep a csrf the test set itself.
+type webClient struct{ *phone }
 
 func signInHTTP(t *testing.T, env *housecalltest.Env, who string) *webClient {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	w := &webClient{t: t, base: env.API.URL, hc: &http.Client{Jar: jar, Timeout: time.Minute}}
-	res, err := w.hc.PostForm(w.base+"/signin", url.Values{"token": {env.Token(who)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return w
-}
-
-func (w *webClient) get(path string) (int, string) {
-	w.t.Helper()
-	req, _ := http.NewRequestWithContext(context.Background(), "GET", w.base+path, nil)
-	req.Header.Set("Accept-Language", "en")
-	res, err := w.hc.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if m := boardCSRFMeta.FindSubmatch(b); m != nil {
-		w.csrf = string(m[1])
-	}
-	return res.StatusCode, string(b)
+	return &webClient{engSignIn(t, env, who)}
 }
 
 func (w *webClient) post(path string, form url.Values) (int, string) {
@@ -89,7 +60,7 @@ func (w *webClient) post(path string, form url.Values) (int, string) {
 	req, _ := http.NewRequestWithContext(context.Background(), "POST", w.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept-Language", "en")
-	res, err := w.hc.Do(req)
+	res, err := w.c.Do(req)
 	if err != nil {
 		w.t.Fatal(err)
 	}
