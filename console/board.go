@@ -2,8 +2,6 @@ package console
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -190,17 +188,10 @@ var dayPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 // boardDay reads the board's day (?day, ?region) from PostgreSQL.
 func (c *Console) boardDay(w http.ResponseWriter, r *http.Request, u *user, q url.Values) (*boardData, bool) {
 	p := c.page(r, u, nil)
-	loc := p.Loc
-	now := p.Now.In(loc)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	day := today
-	if s := q.Get("day"); s != "" {
-		t, err := time.ParseInLocation("2006-01-02", s, loc)
-		if err != nil || !dayPattern.MatchString(s) {
-			c.fail(w, r, u, http.StatusBadRequest, translate(p.Lang, "board.bad_day"))
-			return nil, false
-		}
-		day = t
+	day, ok := pageDay(q.Get("day"), p.Now, p.Loc)
+	if !ok {
+		c.fail(w, r, u, http.StatusBadRequest, translate(p.Lang, "board.bad_day"))
+		return nil, false
 	}
 	region := strings.TrimSpace(q.Get("region"))
 	d, err := c.loadBoard(r.Context(), p, day, region)
@@ -255,7 +246,7 @@ func (c *Console) loadBoard(ctx context.Context, p *Page, day time.Time, region 
 		More:     more,
 		Lengths:  []int{30, 60, 90, 120, 180, 240},
 		Errors:   map[string]string{},
-		Form:     bookForm{Minutes: "60", Key: newKey()},
+		Form:     bookForm{Minutes: "60", Key: nonce()},
 	}
 	for h := boardFirstHour; h <= boardLastHour; h++ {
 		d.Hours = append(d.Hours, boardHour{X: boardLabelW + (h-boardFirstHour)*boardHourW, Label: fmt.Sprintf("%02d:00", h)})
@@ -346,12 +337,6 @@ func humanDur(lang string, d time.Duration) string {
 	return tf(lang, "board.dur_m", m)
 }
 
-func newKey() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return "board-" + hex.EncodeToString(b)
-}
-
 // The words of an appointment_proposed entry: why, and with whom.
 var (
 	proposedWith = regexp.MustCompile(`proposed .* with ([A-Za-z0-9][A-Za-z0-9._-]*), waiting`)
@@ -398,7 +383,7 @@ func (c *Console) boardBook(w http.ResponseWriter, r *http.Request, u *user) {
 	status := http.StatusOK
 	if len(errs) > 0 {
 		d.Form, d.Errors, status = f, errs, http.StatusBadRequest
-		d.Form.Key = newKey()
+		d.Form.Key = nonce()
 		d.Result = &bookResult{Kind: "invalid", Message: translate(lang, "board.fix_fields")}
 		c.render(w, r, u, status, "board", d)
 		return
@@ -409,7 +394,7 @@ func (c *Console) boardBook(w http.ResponseWriter, r *http.Request, u *user) {
 		ev["engineer"] = f.Engineer
 	}
 	if f.Key == "" {
-		f.Key = newKey()
+		f.Key = nonce()
 	}
 	since := c.lastSeq(r.Context(), f.Request)
 	var view workflows.View
@@ -446,7 +431,7 @@ func (c *Console) boardBook(w http.ResponseWriter, r *http.Request, u *user) {
 			d = fresh
 		}
 	}
-	d.Form.Key = newKey()
+	d.Form.Key = nonce()
 	c.render(w, r, u, status, "board", d)
 }
 

@@ -206,19 +206,28 @@ func dayBounds(t time.Time, loc *time.Location) (time.Time, time.Time) {
 	return from, from.AddDate(0, 0, 1)
 }
 
+// pageDay is the day a page shows (the engineer's, the board's):
+// ?day=YYYY-MM-DD in the service area's zone, today when empty; false for
+// a malformed day.
+func pageDay(day string, now time.Time, loc *time.Location) (time.Time, bool) {
+	if day == "" {
+		from, _ := dayBounds(now, loc)
+		return from, true
+	}
+	t, err := time.ParseInLocation("2006-01-02", day, loc)
+	return t, err == nil && dayPattern.MatchString(day)
+}
+
 func (c *Console) engineerDay(w http.ResponseWriter, r *http.Request, u *user) {
 	now := c.opt.Now()
 	loc := c.opt.Policy(now).Location()
-	from, to := dayBounds(now, loc)
-	today := from
-	if d := r.URL.Query().Get("day"); d != "" {
-		t, err := time.ParseInLocation("2006-01-02", d, loc)
-		if err != nil {
-			c.fail(w, r, u, http.StatusBadRequest, c.tr(r, "eng.bad_day"))
-			return
-		}
-		from, to = dayBounds(t, loc)
+	today, _ := dayBounds(now, loc)
+	day, ok := pageDay(r.URL.Query().Get("day"), now, loc)
+	if !ok {
+		c.fail(w, r, u, http.StatusBadRequest, c.tr(r, "eng.bad_day"))
+		return
 	}
+	from, to := dayBounds(day, loc)
 	jobs, err := c.opt.Store.EngineerDay(r.Context(), u.Subject, from, to)
 	if err != nil {
 		c.failAPI(w, r, u, err)
