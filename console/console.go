@@ -30,6 +30,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/housecall/housecall/config"
 	"github.com/housecall/housecall/sop"
 	"github.com/housecall/housecall/starter"
 	"github.com/housecall/housecall/store"
@@ -76,6 +77,11 @@ type Console struct {
 	live *hub
 
 	startOnce sync.Once
+
+	// byHash is the API's tokens by tokenHash (sessions name their token
+	// by it), made once.
+	byHash   map[string]config.Token
+	hashOnce sync.Once
 }
 
 // New makes the console. Call Start (or serve it through Mount, which
