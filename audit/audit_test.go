@@ -16,13 +16,15 @@ import (
 
 // generations of recorded histories (housecalltest.Generation): steps as
 // activity tasks, then steps as local activities whose markers hold them,
-// then activity tasks again, scheduled once recorded (changeLocalSteps 2).
-// The auditor reads the same timeline from all three.
+// then activity tasks again, scheduled once recorded (changeLocalSteps 2),
+// then the complete SOP (3), then requests started with their search
+// attributes (4). The auditor reads the same timeline from all of them.
 var generations = []struct{ name, suffix string }{
 	{"activity-tasks", ""},
 	{"local-steps", ".local-steps"},
 	{"recorded-steps", ".recorded-steps"},
 	{"complete-rules", ".complete-rules"},
+	{"start-attributes", ".start-attributes"},
 }
 
 func loadRecorded(t *testing.T, name string) Report {
@@ -201,7 +203,7 @@ func checkDoorProtocol(t *testing.T, generation string, rep Report) {
 		sop.R6_3: "10 knock prompts every 300ms, customer phoned ",
 		sop.R6_4: "before the appointment, more than 5 m early",
 	}
-	if generation == "complete-rules" {
+	if generation == "complete-rules" || generation == "start-attributes" {
 		// Recorded under the complete SOP: the test's engineer confirmed no
 		// checklist (R5.1, R6.1) and no departure plan (R12.1), and knocked
 		// within the test's sop.door_early of 48 h (R6.4).

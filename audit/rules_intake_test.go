@@ -137,7 +137,7 @@ func init() {
 			// Requests begun before stepsRecorded took a purchase date of
 			// 1985 as plausible and went on to triage.
 			run: func(h *wftest.Harness) {
-				h.Env.OnGetVersion("local-activities-for-steps", workflow.DefaultVersion, 3).Return(workflow.DefaultVersion)
+				h.Env.OnGetVersion(workflows.ChangeLocalSteps, workflow.DefaultVersion, workflows.StepsVersionNow).Return(workflow.DefaultVersion)
 				h.Request.Product.PurchaseDate = "1985-06-01"
 				h.Run(inHour)
 			}},

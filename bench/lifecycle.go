@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/housecall/housecall/audit"
 )
@@ -62,6 +63,10 @@ type shape struct {
 	LocalActivities []int `json:"local_activities_per_step"`
 	Timers          []int `json:"timers_per_step"`
 	Events          int   `json:"history_events"`
+	// Upserts are the search-attribute upserts: each is a visibility write.
+	Upserts int `json:"search_attribute_upserts"`
+	// Bytes is the size of the history (encrypted payloads included).
+	Bytes int `json:"history_bytes"`
 }
 
 func (s shape) total(xs []int) int {
@@ -78,7 +83,7 @@ func (e *env) measureShape(ctx context.Context, id string) (shape, error) {
 	if err != nil {
 		return shape{}, err
 	}
-	s := shape{Activities: []int{0}, LocalActivities: []int{0}, Timers: []int{0}, Events: len(h.GetEvents())}
+	s := shape{Activities: []int{0}, LocalActivities: []int{0}, Timers: []int{0}, Events: len(h.GetEvents()), Bytes: proto.Size(h)}
 	cur := 0
 	for _, ev := range h.GetEvents() {
 		switch ev.GetEventType() {
@@ -96,6 +101,8 @@ func (e *env) measureShape(ctx context.Context, id string) (shape, error) {
 			}
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
 			s.Timers[cur]++
+		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+			s.Upserts++
 		}
 	}
 	return s, nil

@@ -448,6 +448,8 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, _ princip
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// R1.3: tell us the id is taken rather than quietly returning the existing run.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		// The attributes that never change, so the workflow never upserts them.
+		TypedSearchAttributes: workflows.StartSearchAttributes(req),
 	}
 	status := http.StatusCreated
 	if _, err := s.Temporal.ExecuteWorkflow(r.Context(), opts, workflows.WorkflowName, in); err != nil {

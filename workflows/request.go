@@ -19,7 +19,7 @@ func ServiceRequest(ctx workflow.Context, in Input) (View, error) {
 	}
 	logger := workflow.GetLogger(ctx)
 	// How this run executes its steps (versions.go).
-	r.steps = stepMode(workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, workflow.Version(stepsComplete)))
+	r.steps = stepMode(workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, StepsVersionNow))
 
 	// The state is set up before the handlers are registered, and the first
 	// step is taken under the mutex, so no event ever sees a half-made request.
@@ -198,6 +198,7 @@ type run struct {
 	// writing is the step whose Commit has not finished (the query shows it).
 	writing Writing
 	lastSA  saKey
+	mended  bool // stepsStartAttributes: the attributes were checked
 	mu      workflow.Mutex
 	wake    workflow.Channel
 }

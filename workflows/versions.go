@@ -51,6 +51,14 @@ const (
 	// Version 3 (stepsComplete) runs steps as version 2 does; a request
 	// whose first run answers 3 begins with rulesComplete (State.Rules), so
 	// the complete SOP costs no marker of its own.
+	//
+	// Version 4 (stepsStartAttributes) runs steps as version 3 does; a
+	// request is started with its region and kind as search attributes
+	// and the workflow upserts none (search.go): the exact status,
+	// engineer and warranty, upserted at every change before, cost a
+	// visibility write each, the embedded server's most expensive (make
+	// bench). A continued-as-new run of an older request takes the new way
+	// and removes the attributes it would leave stale, once.
 	changeLocalSteps = "local-activities-for-steps"
 )
 
@@ -58,10 +66,11 @@ const (
 type stepMode int
 
 const (
-	stepsTasks    stepMode = stepMode(workflow.DefaultVersion) // activity tasks, search attributes after every step
-	stepsLocal    stepMode = 1                                 // local activities, search attributes once per workflow task
-	stepsRecorded stepMode = 2                                 // activity tasks after the decision is recorded; attributes once per task
-	stepsComplete stepMode = 3                                 // as stepsRecorded; new requests take rulesComplete
+	stepsTasks           stepMode = stepMode(workflow.DefaultVersion) // activity tasks, search attributes after every step
+	stepsLocal           stepMode = 1                                 // local activities, search attributes once per workflow task
+	stepsRecorded        stepMode = 2                                 // activity tasks after the decision is recorded; attributes once per task
+	stepsComplete        stepMode = 3                                 // as stepsRecorded; new requests take rulesComplete
+	stepsStartAttributes stepMode = 4                                 // as stepsComplete; search attributes given at start, none upserted
 )
 
 // Rule sets a request can begin with (State.Rules).
@@ -72,4 +81,12 @@ const (
 	// every wait. Requests begin with it when their first run answers
 	// changeLocalSteps with stepsComplete.
 	rulesComplete = 1
+)
+
+// ChangeLocalSteps and StepsVersionNow name the change and the newest answer
+// new requests get, for tests elsewhere that mock the answer (an older
+// request's way) with OnGetVersion.
+const (
+	ChangeLocalSteps = changeLocalSteps
+	StepsVersionNow  = workflow.Version(stepsStartAttributes)
 )

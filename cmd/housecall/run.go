@@ -250,6 +250,12 @@ func newAPICmd() *cobra.Command {
 				return nil
 			}
 			return runService(cmd, needTokens, func(s service) error {
+				// Requests are started with search attributes (region, kind):
+				// the API registers them too, so it never depends on a worker
+				// having started first (idempotent).
+				if err := worker.Setup(s.ctx, s.c, s.cfg.TemporalNamespace); err != nil {
+					return err
+				}
 				ln, err := listen(s.cfg.HTTPAddr, "http.addr")
 				if err != nil {
 					return err

@@ -22,8 +22,10 @@ const RecordEnv = "HOUSECALL_RECORD_HISTORIES"
 // saves name.Generation.json beside the histories of earlier generations, so
 // that each shape running requests may have stays in the replay test. Change
 // it when a versioned change alters the history (workflows/versions.go):
-// complete-rules are the requests begun with rulesComplete (stepsComplete).
-const Generation = "complete-rules"
+// complete-rules are the requests begun with rulesComplete (stepsComplete);
+// start-attributes the requests started with their search attributes, which
+// upsert none (stepsStartAttributes).
+const Generation = "start-attributes"
 
 // HistoriesDir is where recorded histories live.
 func HistoriesDir() string {

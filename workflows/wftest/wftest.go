@@ -366,5 +366,5 @@ func Checklist(t sop.EventType) []string {
 // rules let happen. Call it before Run.
 func (h *Harness) OldRules() {
 	h.Old = true
-	h.Env.OnGetVersion("local-activities-for-steps", workflow.DefaultVersion, 3).Return(workflow.Version(2))
+	h.Env.OnGetVersion(workflows.ChangeLocalSteps, workflow.DefaultVersion, workflows.StepsVersionNow).Return(workflow.Version(2))
 }
