@@ -33,6 +33,9 @@ type Config struct {
 	AdminDB           string `json:"-"`
 	SkipSuite         bool   `json:"skip_suite"`
 	SkipMemory        bool   `json:"skip_memory"`
+	// Scale, when > 0, runs only the scale mode (scale.go): this many
+	// booked requests on one worker with the small cache.
+	Scale int `json:"scale,omitempty"`
 	// SkipConsole skips the web console's phase (console.go).
 	SkipConsole bool          `json:"skip_console"`
 	Console     ConsoleConfig `json:"console"`
@@ -40,7 +43,7 @@ type Config struct {
 
 // DefaultConfig are the sizes of `make bench`.
 func DefaultConfig() Config {
-	return Config{Requests: 500, Concurrency: 32, Open: 10000, OpenConcurrency: 16, SmallCache: 100, LatencyEvents: 20, Persistence: []string{"sqlite", "postgres"}, MemoryPersistence: "sqlite",
+	return Config{Requests: 500, Concurrency: 32, Open: 2000, OpenConcurrency: 16, SmallCache: 100, LatencyEvents: 20, Persistence: []string{"sqlite", "postgres"}, MemoryPersistence: "sqlite",
 		Console: DefaultConsoleConfig()}
 }
 
@@ -56,7 +59,11 @@ type Results struct {
 	Config    Config         `json:"config"`
 	Runs      []Persistence  `json:"runs"`
 	Memory    []MemoryResult `json:"memory,omitempty"`
-	Suite     *SuiteResult   `json:"time_skipping_suite,omitempty"`
+	Scale     *ScaleResult   `json:"scale,omitempty"`
+	// PhaseSeconds is the wall time of each phase (the default run's
+	// budget is 10 minutes).
+	PhaseSeconds map[string]float64 `json:"phase_seconds,omitempty"`
+	Suite        *SuiteResult       `json:"time_skipping_suite,omitempty"`
 	// Console is the web console's phase (issue 11).
 	Console *ConsoleResult `json:"console,omitempty"`
 }
@@ -117,9 +124,21 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Results, error) 
 		hour++
 		return time.Now().UTC().Truncate(time.Hour).Add(time.Duration(48+hour) * time.Hour)
 	}
+	if cfg.Scale > 0 {
+		say("== scale: %d booked requests open at once on one worker with a sticky cache of %d (%s), %d booked at once",
+			cfg.Scale, cfg.SmallCache, cfg.MemoryPersistence, cfg.OpenConcurrency)
+		r, err := runScale(ctx, cfg, say)
+		res.Scale = r
+		res.Seconds = time.Since(began).Seconds()
+		return res, err
+	}
+	res.PhaseSeconds = map[string]float64{}
+	timed := func(phase string, since time.Time) { res.PhaseSeconds[phase] = time.Since(since).Seconds() }
 	for _, p := range cfg.Persistence {
 		say("== persistence %s", p)
+		t := time.Now()
 		r, err := runPersistence(ctx, cfg, p, slot, say)
+		timed(p, t)
 		if err != nil {
 			say("   %s failed: %v", p, err)
 			r.Error = err.Error()
@@ -129,7 +148,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Results, error) 
 	var consoleErr error
 	if !cfg.SkipConsole {
 		say("== web console (%d requests in PostgreSQL, a long history, live updates)", cfg.Console.Requests)
+		t := time.Now()
 		c, err := runConsole(ctx, cfg, slot, say)
+		timed("console", t)
 		res.Console = c
 		if err != nil {
 			// The other phases still run; the bench fails at the end.
@@ -139,7 +160,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Results, error) 
 	}
 	if !cfg.SkipMemory {
 		say("== memory per open request (%d booked requests, worker in its own process)", cfg.Open)
+		t := time.Now()
 		m, err := runMemory(ctx, cfg, slot, say)
+		timed("memory", t)
 		if err != nil {
 			return res, fmt.Errorf("memory: %w", err)
 		}
@@ -147,7 +170,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Results, error) 
 	}
 	if !cfg.SkipSuite {
 		say("== time-skipping workflow test suite")
+		t := time.Now()
 		res.Suite = runSuite(ctx)
+		timed("suite", t)
 	}
 	res.Seconds = time.Since(began).Seconds()
 	return res, consoleErr
@@ -425,6 +450,13 @@ func (r *Results) Table(w io.Writer) {
 	}
 	if r.Console != nil {
 		r.Console.Table(w)
+	}
+	if sc := r.Scale; sc != nil {
+		fmt.Fprintf(w, "\nscale (%s): %d of %d requests booked in %.0f s (%.1f/s, %d at once); one worker, sticky cache %d: %.2f KB heap, %.2f KB RSS per open request, RSS %.0f MB after\n",
+			sc.Persistence, sc.Booked, sc.Open, sc.Seconds, sc.PerSec, sc.Concurrency, sc.Cache, sc.HeapPerRequestKB, sc.RSSPerRequestKB, float64(sc.After.RSS)/(1<<20))
+		for _, l := range sc.Lists {
+			fmt.Fprintf(w, "  %-18s p50 %.1f ms, p99 %.1f ms (≤ %.0f)\n", l.Name, l.P50, l.P99, l.TargetP99)
+		}
 	}
 	if s := r.Suite; s != nil {
 		fmt.Fprintf(w, "\ntime-skipping suite: %d tests in %.1f s (%s)%s\n", s.Tests, s.Seconds, s.Command, map[bool]string{true: " — " + s.Error, false: ""}[s.Error != ""])

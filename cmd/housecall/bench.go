@@ -22,8 +22,9 @@ database (dropped afterwards): N service requests through the whole happy path o
 a logic-free baseline workflow of the same shape, event latency at 1 and 32 concurrent requests,
 the web console (/centre and /board with 10,000 requests in PostgreSQL, the auditor's page of a
 request with a long history, live updates over /live), the memory of a worker process holding
-10,000 booked requests (default and small sticky cache), and the wall time of the time-skipping
-test suite. A console page that does not answer 200 fails the bench (after the other phases). Prints a table; writes JSON to --out.
+2,000 booked requests (default and small sticky cache), and the wall time of the time-skipping
+test suite. --scale N instead books N requests and keeps them open on one worker (100,000: the
+scale of a real service department). A console page that does not answer 200 fails the bench (after the other phases). Prints a table; writes JSON to --out.
 The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local postgres database).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -40,6 +41,10 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 				return fmt.Errorf("--memory-persistence: %q is not sqlite or postgres", cfg.MemoryPersistence)
 			}
 			cfg.SkipMemory = cfg.Open == 0
+			cfg.Scale, _ = cmd.Flags().GetInt("scale")
+			if cfg.Scale < 0 {
+				return fmt.Errorf("--scale must be positive (or 0: off)")
+			}
 			console, _ := cmd.Flags().GetBool("console")
 			cfg.SkipConsole = !console
 			cfg.Console.Requests, _ = cmd.Flags().GetInt("console-requests")
@@ -95,7 +100,8 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 	cmd.Flags().Int("requests", def.Requests, "service requests driven through the happy path")
 	cmd.Flags().Int("concurrency", def.Concurrency, "lifecycles at once")
 	cmd.Flags().Int("open", def.Open, "booked requests kept open for the memory phase (0: skip it)")
-	cmd.Flags().Int("open-concurrency", def.OpenConcurrency, "open requests booked at once in the memory phase")
+	cmd.Flags().Int("open-concurrency", def.OpenConcurrency, "open requests booked at once in the memory phase (and in --scale)")
+	cmd.Flags().Int("scale", 0, "scale mode, instead of everything else: book this many requests (e.g. 100000) and keep them open on one worker with --small-cache; the worker's memory and the booking rate every tenth of the way, then the API's lists over them (takes long: ~20 requests/s on 2 cores)")
 	cmd.Flags().Int("small-cache", def.SmallCache, "the small sticky workflow cache size")
 	cmd.Flags().Int("latency-events", def.LatencyEvents, "events per request at 32 concurrent requests (ten times as many at 1)")
 	cmd.Flags().String("persistence", strings.Join(def.Persistence, ","), "embedded server persistences to measure, comma-separated: sqlite, postgres (empty: none)")
