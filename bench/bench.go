@@ -33,6 +33,9 @@ type Config struct {
 	AdminDB           string `json:"-"`
 	SkipSuite         bool   `json:"skip_suite"`
 	SkipMemory        bool   `json:"skip_memory"`
+	// SkipBaseline drives housecall's lifecycles only, no baseline and no
+	// latencies (for a profile of housecall alone, --cpuprofile).
+	SkipBaseline bool `json:"skip_baseline,omitempty"`
 	// Scale, when > 0, runs only the scale mode (scale.go): this many
 	// booked requests on one worker with the small cache.
 	Scale int `json:"scale,omitempty"`
@@ -43,7 +46,7 @@ type Config struct {
 
 // DefaultConfig are the sizes of `make bench`.
 func DefaultConfig() Config {
-	return Config{Requests: 500, Concurrency: 32, Open: 2000, OpenConcurrency: 16, SmallCache: 100, LatencyEvents: 20, Persistence: []string{"sqlite", "postgres"}, MemoryPersistence: "sqlite",
+	return Config{Requests: 300, Concurrency: 32, Open: 1500, OpenConcurrency: 16, SmallCache: 100, LatencyEvents: 20, Persistence: []string{"sqlite", "postgres"}, MemoryPersistence: "sqlite",
 		Console: DefaultConsoleConfig()}
 }
 
@@ -225,6 +228,9 @@ func runPersistence(ctx context.Context, cfg Config, p string, slot func() time.
 		if err != nil {
 			return out, err
 		}
+		if cfg.SkipBaseline {
+			continue
+		}
 		base, failed, err := runConcurrently(ctx, hi-lo, cfg.Concurrency, func(done int) { say("     baseline %d/%d", lo+done, cfg.Requests) },
 			func(ctx context.Context, i int) error {
 				return e.baselineLifecycle(ctx, fmt.Sprintf("BASELINE-%s-%d", p, lo+i), out.Shape)
@@ -237,6 +243,9 @@ func runPersistence(ctx context.Context, cfg Config, p string, slot func() time.
 	}
 	out.Housecall = lifecycle(cfg, hcTook, hcFailed, float64(steps.Load()), float64(out.Shape.Events))
 	say("   housecall: %.1f lifecycles/s (%.1f s)", out.Housecall.LifecyclesPerSec, hcTook.Seconds())
+	if cfg.SkipBaseline {
+		return out, nil
+	}
 	if bs, err := e.measureShape(ctx, fmt.Sprintf("BASELINE-%s-0", p)); err == nil {
 		out.BaselineShape = &bs
 		say("   one baseline lifecycle: %d history events, %d bytes (housecall: %d events, %d bytes, %d search-attribute upserts)",

@@ -36,6 +36,8 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 			cfg.SmallCache, _ = cmd.Flags().GetInt("small-cache")
 			cfg.LatencyEvents, _ = cmd.Flags().GetInt("latency-events")
 			cfg.SkipSuite, _ = cmd.Flags().GetBool("skip-suite")
+			baseline, _ := cmd.Flags().GetBool("baseline")
+			cfg.SkipBaseline = !baseline
 			cfg.MemoryPersistence, _ = cmd.Flags().GetString("memory-persistence")
 			if cfg.MemoryPersistence != "sqlite" && cfg.MemoryPersistence != "postgres" {
 				return fmt.Errorf("--memory-persistence: %q is not sqlite or postgres", cfg.MemoryPersistence)
@@ -107,6 +109,7 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 	cmd.Flags().String("persistence", strings.Join(def.Persistence, ","), "embedded server persistences to measure, comma-separated: sqlite, postgres (empty: none)")
 	cmd.Flags().String("memory-persistence", def.MemoryPersistence, "embedded server persistence in the memory phase: sqlite or postgres")
 	cmd.Flags().Bool("skip-suite", false, "do not time the workflow test suite")
+	cmd.Flags().Bool("baseline", true, "drive the baseline and time the latencies (--baseline=false: housecall's lifecycles only, e.g. for a --cpuprofile of housecall alone)")
 	cmd.Flags().Bool("console", true, "measure the web console: /centre and /board with --console-requests in PostgreSQL, the auditor's page of a long history, live updates (--console=false: skip)")
 	cmd.Flags().Int("console-requests", def.Console.Requests, "requests seeded into PostgreSQL for the console's lists")
 	cmd.Flags().Int("console-loads", def.Console.Loads, "loads of each list page (/centre with and without filters, /board)")
