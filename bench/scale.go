@@ -17,18 +17,14 @@ import (
 // booking rate along the way, and the HTTP API's lists at that size.
 type ScaleResult struct {
 	Persistence string `json:"persistence"`
-	Open        int    `json:"open_requests"`
-	Booked      int    `json:"booked"`
-	Concurrency int    `json:"concurrency"`
-	Cache       int    `json:"sticky_cache"`
+	// MemoryResult is the worker's memory at the end, per open request:
+	// Open is how many were to be booked, Cache the sticky cache.
+	MemoryResult
+	Booked      int `json:"booked"`
+	Concurrency int `json:"concurrency"`
 	// Seconds is how long booking them took, PerSec at what rate.
 	Seconds float64 `json:"seconds"`
 	PerSec  float64 `json:"requests_per_sec"`
-	Before  Stats   `json:"before"`
-	After   Stats   `json:"after"`
-	// Per open request, at the end (MemoryResult's measure).
-	RSSPerRequestKB  float64 `json:"rss_per_request_kb"`
-	HeapPerRequestKB float64 `json:"heap_per_request_kb"`
 	// Checkpoints show how the rate and the memory moved as requests piled up.
 	Checkpoints []ScaleCheckpoint `json:"checkpoints"`
 	// Lists are the HTTP API's lists over the real requests in PostgreSQL.
@@ -57,7 +53,7 @@ const scaleCheckpoints = 10
 // small cache, reading its memory every tenth of the way, then times the
 // API's lists over them.
 func runScale(ctx context.Context, cfg Config, say func(string, ...any)) (*ScaleResult, error) {
-	res := &ScaleResult{Persistence: cfg.MemoryPersistence, Open: cfg.Scale, Concurrency: cfg.OpenConcurrency, Cache: cfg.SmallCache}
+	res := &ScaleResult{Persistence: cfg.MemoryPersistence, MemoryResult: MemoryResult{Open: cfg.Scale, Cache: cfg.SmallCache}, Concurrency: cfg.OpenConcurrency}
 	e, err := startEnv(ctx, envOptions{persistence: cfg.MemoryPersistence, adminDB: cfg.AdminDB, queue: "housecall-scale"})
 	if err != nil {
 		return res, err

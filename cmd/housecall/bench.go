@@ -22,7 +22,7 @@ database (dropped afterwards): N service requests through the whole happy path o
 a logic-free baseline workflow of the same shape, event latency at 1 and 32 concurrent requests,
 the web console (/centre and /board with 10,000 requests in PostgreSQL, the auditor's page of a
 request with a long history, live updates over /live), the memory of a worker process holding
-2,000 booked requests (default and small sticky cache), and the wall time of the time-skipping
+1,500 booked requests (default and small sticky cache), and the wall time of the time-skipping
 test suite. --scale N instead books N requests and keeps them open on one worker (100,000: the
 scale of a real service department). A console page that does not answer 200 fails the bench (after the other phases). Prints a table; writes JSON to --out.
 The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local postgres database).`,
