@@ -226,6 +226,7 @@ func runPersistence(ctx context.Context, cfg Config, p string, slot func() time.
 			})
 		hcTook, hcFailed = hcTook+hc, hcFailed+failed
 		if err != nil {
+			out.Housecall = lifecycle(cfg, hcTook, hcFailed, float64(steps.Load()), float64(out.Shape.Events))
 			return out, err
 		}
 		if cfg.SkipBaseline {
@@ -255,8 +256,7 @@ func runPersistence(ctx context.Context, cfg Config, p string, slot func() time.
 	if out.Baseline.Seconds > 0 {
 		out.Ratio = out.Housecall.Seconds / out.Baseline.Seconds
 	}
-	took := baseTook
-	say("   baseline: %.1f lifecycles/s (%.1f s); housecall/baseline = %.2f", out.Baseline.LifecyclesPerSec, took.Seconds(), out.Ratio)
+	say("   baseline: %.1f lifecycles/s (%.1f s); housecall/baseline = %.2f", out.Baseline.LifecyclesPerSec, baseTook.Seconds(), out.Ratio)
 
 	for _, c := range []int{1, 32} {
 		n := cfg.LatencyEvents

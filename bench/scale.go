@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -133,13 +132,7 @@ func runScale(ctx context.Context, cfg Config, say func(string, ...any)) (*Scale
 	say("   the HTTP API's lists over %d requests in PostgreSQL", res.Booked)
 	api := &session{token: e.tokens["callcentre"]}
 	eng, day := "EB-00", slot(0).In(e.policy.Location()).Format(sop.DatePattern)
-	for _, pg := range []struct{ name, path string }{
-		{"api list", "/v1/requests"},
-		{"api list status", "/v1/requests?status=" + string(sop.StatusScheduled)},
-		{"api list region", "/v1/requests?region=" + url.QueryEscape(region)},
-		{"api list engineer", "/v1/requests?engineer=" + eng},
-		{"api engineer day", "/v1/engineers/" + eng + "/day?date=" + day},
-	} {
+	for _, pg := range apiListPaths(sop.StatusScheduled, region, eng, day) {
 		r := e.measurePage(ctx, api, pg.name, "callcentre (API)", pg.path, 200, TargetListP99)
 		e.sayPage(r.PageResult, say)
 		res.Lists = append(res.Lists, r.PageResult)

@@ -55,6 +55,14 @@ type Request struct {
 	Guidance         *Guidance   `json:"guidance,omitempty"`
 }
 
+// KindOrRepair is the request's kind, a repair when none is given (R1.1).
+func (r Request) KindOrRepair() RequestKind {
+	if r.Kind == "" {
+		return KindRepair
+	}
+	return r.Kind
+}
+
 // ReturnInfo describes a return or exchange (R3.3).
 type ReturnInfo struct {
 	Exchange        bool    `json:"exchange"`          // exchange rather than refund

@@ -33,9 +33,7 @@ func IsRejection(err error) (string, bool) {
 func (s *State) start(now time.Time, in Input) *step {
 	s.ID = in.Request.ID
 	s.Request = in.Request
-	if s.Request.Kind == "" {
-		s.Request.Kind = sop.KindRepair
-	}
+	s.Request.Kind = s.Request.KindOrRepair()
 	s.Policy = in.Policy
 	s.StartedAt = now
 	s.UpdatedAt = now

@@ -44,11 +44,7 @@ func SearchAttributeTypes() map[string]enumspb.IndexedValueType {
 // StartSearchAttributes are the attributes a request is started with: its
 // region and kind, which never change.
 func StartSearchAttributes(req sop.Request) temporal.SearchAttributes {
-	kind := req.Kind
-	if kind == "" {
-		kind = sop.KindRepair
-	}
-	return temporal.NewSearchAttributes(SARegion.ValueSet(req.Customer.Region), SAKind.ValueSet(string(kind)))
+	return temporal.NewSearchAttributes(SARegion.ValueSet(req.Customer.Region), SAKind.ValueSet(string(req.KindOrRepair())))
 }
 
 // searchAttributes are the values for the request's current state, in runs
