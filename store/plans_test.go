@@ -98,19 +98,7 @@ func TestListPlansUseIndexes(t *testing.T) {
 		"status, a page on":   {Status: sop.StatusClosed, Before: before},
 	}
 	check := func(name string, p plan) {
-		var used []string
-		p.walk(func(n plan) {
-			if n.NodeType == "Seq Scan" && (n.Relation == "requests" || n.Relation == "appointments") {
-				t.Errorf("%s scans the whole %s table", name, n.Relation)
-			}
-			if n.Index != "" {
-				used = append(used, n.Index)
-			}
-		})
-		if len(used) == 0 {
-			t.Errorf("%s uses no index", name)
-		}
-		t.Logf("%s: %s", name, strings.Join(used, ", "))
+		t.Logf("%s: %s", name, strings.Join(indexesUsed(t, name, p), ", "))
 	}
 	for name, f := range filters {
 		q, args := store.ListQuery(f)
@@ -138,4 +126,24 @@ func TestListPlansUseIndexes(t *testing.T) {
 			t.Fatalf("E-7's day: %+v", jobs)
 		}
 	}
+}
+
+// indexesUsed fails t when plan p, named name, scans the whole requests or
+// appointments table, or uses no index at all; it returns the indexes p
+// uses.
+func indexesUsed(t *testing.T, name string, p plan) []string {
+	t.Helper()
+	var used []string
+	p.walk(func(n plan) {
+		if n.NodeType == "Seq Scan" && (n.Relation == "requests" || n.Relation == "appointments") {
+			t.Errorf("%s scans the whole %s table", name, n.Relation)
+		}
+		if n.Index != "" {
+			used = append(used, n.Index)
+		}
+	})
+	if len(used) == 0 {
+		t.Errorf("%s uses no index", name)
+	}
+	return used
 }

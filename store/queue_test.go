@@ -35,18 +35,7 @@ func TestQueuePlansUseIndexes(t *testing.T) {
 	for name, f := range filters {
 		f.Now = now
 		q, args := store.QueueQuery(f)
-		var used []string
-		explain(t, s, q, args...).walk(func(n plan) {
-			if n.NodeType == "Seq Scan" && n.Relation == "requests" {
-				t.Errorf("queue %s scans the whole requests table", name)
-			}
-			if n.Index != "" {
-				used = append(used, n.Index)
-			}
-		})
-		if len(used) == 0 {
-			t.Errorf("queue %s uses no index", name)
-		}
+		used := indexesUsed(t, "queue "+name, explain(t, s, q, args...))
 		// A search matches a few rows: found on their own indexes, never by
 		// walking the recency index (all of it when the match is rare).
 		if f.Search != "" && slices.Contains(used, "requests_updated") {
