@@ -25,17 +25,7 @@ func TestBaselineFollowsTheShape(t *testing.T) {
 		return nil
 	}, activity.RegisterOptions{Name: "BaselineNoop"})
 	s := shape{Updates: 2, Activities: []int{1, 2, 1}, LocalActivities: []int{2, 0, 3}, Timers: []int{1, 1, 0}}
-	for i := range s.Updates {
-		env.RegisterDelayedCallback(func() {
-			env.UpdateWorkflow("event", "u"+string(rune('0'+i)), &testsuite.TestUpdateCallback{
-				OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) },
-				OnComplete: func(_ any, err error) {
-					if err != nil {
-						t.Errorf("update: %v", err)
-					}
-				}}, map[string]any{"type": "x"})
-		}, 1)
-	}
+	sendUpdates(t, env, s.Updates, "x")
 	env.ExecuteWorkflow("Baseline", s)
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -54,6 +44,19 @@ func TestBaselineOfAnEvent(t *testing.T) {
 	calls := 0
 	env.RegisterActivityWithOptions(func(ctx context.Context) error { calls++; return nil }, activity.RegisterOptions{Name: "BaselineNoop"})
 	const n = 5
+	sendUpdates(t, env, n, "delayed")
+	env.ExecuteWorkflow("Baseline", eventShape(n))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if calls != n {
+		t.Fatalf("%d activities for %d events, want one each", calls, n)
+	}
+}
+
+// sendUpdates sends the baseline n updates of type typ, each required to
+// complete without error.
+func sendUpdates(t *testing.T, env *testsuite.TestWorkflowEnvironment, n int, typ string) {
 	for i := range n {
 		env.RegisterDelayedCallback(func() {
 			env.UpdateWorkflow("event", "u"+string(rune('0'+i)), &testsuite.TestUpdateCallback{
@@ -62,14 +65,7 @@ func TestBaselineOfAnEvent(t *testing.T) {
 					if err != nil {
 						t.Errorf("update: %v", err)
 					}
-				}}, map[string]any{"type": "delayed"})
+				}}, map[string]any{"type": typ})
 		}, 1)
-	}
-	env.ExecuteWorkflow("Baseline", eventShape(n))
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	if calls != n {
-		t.Fatalf("%d activities for %d events, want one each", calls, n)
 	}
 }
