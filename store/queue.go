@@ -80,35 +80,22 @@ func queueQuery(f QueueFilter) (string, []any) {
 	if f.Now.IsZero() {
 		f.Now = time.Now()
 	}
-	args := []any{f.Now}
-	var where []string
-	arg := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args))))
-	}
+	c := conds{args: []any{f.Now}} // $1: OverdueSQL's now
 	if f.ID != "" {
-		arg("id = $?", f.ID)
+		c.add("id = $?", f.ID)
 	}
-	if f.Status != "" {
-		arg("status = $?", string(f.Status))
-	}
-	if f.Engineer != "" {
-		arg("engineer_id = $?", f.Engineer)
-	}
-	if f.Region != "" {
-		arg("region = $?", f.Region)
-	}
+	c.byRequest(f.Status, f.Engineer, f.Region)
 	if s := strings.TrimSpace(f.Search); s != "" {
-		arg("(id = $? OR customer ->> 'phone' = $? OR product ->> 'serial' = $?)", s)
+		c.add("(id = $? OR customer ->> 'phone' = $? OR product ->> 'serial' = $?)", s)
 	}
 	if f.Overdue {
-		where = append(where, OverdueSQL)
+		c.where = append(c.where, OverdueSQL)
 	}
 	q := `SELECT ` + requestColumns + `, ` + OverdueSQL + ` FROM requests`
 	if strings.TrimSpace(f.Search) != "" {
-		return fewFirst(q, where, args, f.Limit)
+		return fewFirst(q, c.where, c.args, f.Limit)
 	}
-	return recentFirst(q, where, args, f.Limit)
+	return recentFirst(q, c.where, c.args, f.Limit)
 }
 
 // Queue returns the requests of the queue, most recently changed first.

@@ -87,25 +87,38 @@ func listQuery(f RequestFilter) (string, []any) {
 	// requests_engineer, requests_region, requests_updated): a generic
 	// "($1 = '' OR status = $1)" cannot use one, and at 100,000 requests
 	// that is a scan of the table (TestListPlansUseIndexes).
-	var where []string
-	var args []any
-	arg := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.Status != "" {
-		arg("status = $%d", string(f.Status))
-	}
-	if f.Engineer != "" {
-		arg("engineer_id = $%d", f.Engineer)
-	}
-	if f.Region != "" {
-		arg("region = $%d", f.Region)
-	}
+	var c conds
+	c.byRequest(f.Status, f.Engineer, f.Region)
 	if !f.Before.IsZero() {
-		arg("updated_at < $%d", f.Before)
+		c.add("updated_at < $?", f.Before)
 	}
-	return recentFirst(`SELECT `+requestColumns+` FROM requests`, where, args, f.Limit)
+	return recentFirst(`SELECT `+requestColumns+` FROM requests`, c.where, c.args, f.Limit)
+}
+
+// conds are the conditions of a list of requests and their arguments.
+type conds struct {
+	where []string
+	args  []any
+}
+
+// add appends cond, whose $? placeholders all stand for v, the next argument.
+func (c *conds) add(cond string, v any) {
+	c.args = append(c.args, v)
+	c.where = append(c.where, strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(c.args))))
+}
+
+// byRequest adds the filters the call centre's lists share, only those
+// given (listQuery says why).
+func (c *conds) byRequest(status sop.Status, engineer, region string) {
+	if status != "" {
+		c.add("status = $?", string(status))
+	}
+	if engineer != "" {
+		c.add("engineer_id = $?", engineer)
+	}
+	if region != "" {
+		c.add("region = $?", region)
+	}
 }
 
 // recentFirst completes a list query of requests: its conditions, most
