@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,7 +27,16 @@ var migrations embed.FS
 // Store is the PostgreSQL database of housecall.
 type Store struct {
 	Pool *pgxpool.Pool
+
+	// deadlocks counts the bookings PostgreSQL aborted as deadlocked and
+	// insertAppointment tried again (see DeadlocksRetried).
+	deadlocks atomic.Int64
 }
+
+// DeadlocksRetried is how many booking transactions PostgreSQL broke as
+// deadlocks since Open. Bookings of one engineer take a lock on the engineer
+// first, so it stays 0; anything else is contention an operator should see.
+func (s *Store) DeadlocksRetried() int64 { return s.deadlocks.Load() }
 
 // Open connects to the database at url and checks it answers.
 func Open(ctx context.Context, url string) (*Store, error) {
