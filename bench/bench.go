@@ -310,7 +310,7 @@ func runMemory(ctx context.Context, cfg Config, slot func() time.Time, say func(
 	o := ProbeOptions{Temporal: e.srv.FrontendAddr(), Namespace: e.srv.Namespace(), Queue: e.queue, DB: e.dbURL, CodecKey: e.key.String()}
 	var out []MemoryResult
 
-	p, err := startProbe(ctx, o)
+	p, err := startProbe(o)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +342,7 @@ func runMemory(ctx context.Context, cfg Config, slot func() time.Time, say func(
 	}
 
 	o.Cache = cfg.SmallCache
-	if p, err = startProbe(ctx, o); err != nil {
+	if p, err = startProbe(o); err != nil {
 		return nil, err
 	}
 	defer func() { _ = p.stop() }()

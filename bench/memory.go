@@ -122,15 +122,20 @@ type probe struct {
 	addr  string
 }
 
-func startProbe(ctx context.Context, o ProbeOptions) (*probe, error) {
+func startProbe(o ProbeOptions) (*probe, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, self, "bench-worker", "--temporal", o.Temporal, "--namespace", o.Namespace,
+	// Not bound to ctx and in a process group of its own: an interrupted
+	// run (Ctrl-C reaches the terminal's whole group) still reads the
+	// worker before stopping it. It also stops when our end of its stdin
+	// closes, so it never outlives us.
+	cmd := exec.Command(self, "bench-worker", "--temporal", o.Temporal, "--namespace", o.Namespace,
 		"--queue", o.Queue, "--db", o.DB, "--cache", strconv.Itoa(o.Cache))
 	cmd.Stderr = os.Stderr
 	cmd.Env = append(os.Environ(), ProbeCodecKeyEnv+"="+o.CodecKey)
+	ownProcessGroup(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -58,7 +59,7 @@ func runScale(ctx context.Context, cfg Config, say func(string, ...any)) (*Scale
 		return res, err
 	}
 	defer e.close()
-	p, err := startProbe(ctx, ProbeOptions{Temporal: e.srv.FrontendAddr(), Namespace: e.srv.Namespace(), Queue: e.queue, DB: e.dbURL,
+	p, err := startProbe(ProbeOptions{Temporal: e.srv.FrontendAddr(), Namespace: e.srv.Namespace(), Queue: e.queue, DB: e.dbURL,
 		CodecKey: e.key.String(), Cache: cfg.SmallCache})
 	if err != nil {
 		return res, err
@@ -72,6 +73,8 @@ func runScale(ctx context.Context, cfg Config, say func(string, ...any)) (*Scale
 	base := time.Now().UTC().Truncate(time.Hour).Add(48 * time.Hour)
 	slot := func(i int) time.Time { return base.Add(time.Duration(i/engineers) * time.Hour) }
 
+	// sctx reads the worker after an interrupt too.
+	sctx := context.WithoutCancel(ctx)
 	var booked atomic.Int64
 	began, last, lastN := time.Now(), time.Now(), 0
 	step := max(1, cfg.Scale/scaleCheckpoints)
@@ -97,13 +100,11 @@ func runScale(ctx context.Context, cfg Config, say func(string, ...any)) (*Scale
 				return err
 			})
 		res.Booked = int(booked.Load())
-		if err != nil {
-			res.Error = err.Error()
-			break
-		}
-		st, serr := p.stats(ctx)
+		// Interrupted (Ctrl-C) or failed, the worker is still read: what
+		// was booked so far is a measurement too.
+		st, serr := p.stats(sctx)
 		if serr != nil {
-			return res, serr
+			return res, errors.Join(err, serr)
 		}
 		now := time.Now()
 		c := ScaleCheckpoint{Booked: res.Booked, Seconds: now.Sub(began).Seconds(), PerSec: float64(res.Booked-lastN) / now.Sub(last).Seconds(),
@@ -113,12 +114,19 @@ func runScale(ctx context.Context, cfg Config, say func(string, ...any)) (*Scale
 		last, lastN = now, res.Booked
 		say("     %d/%d booked in %.0f s (%.1f/s lately, slowest %.1f s: %s); worker %.2f KB heap, %.2f KB RSS per open request, %d goroutines",
 			c.Booked, cfg.Scale, c.Seconds, c.PerSec, c.Slowest, c.SlowestID, c.HeapPerRequestKB, c.RSSPerRequestKB, c.Goroutines)
+		if err != nil {
+			if ctx.Err() != nil {
+				err = fmt.Errorf("interrupted after %d booked: %w", res.Booked, context.Cause(ctx))
+			}
+			res.Error = err.Error()
+			break
+		}
 	}
 	res.Seconds = time.Since(began).Seconds()
 	if res.Seconds > 0 {
 		res.PerSec = float64(res.Booked) / res.Seconds
 	}
-	if res.After, err = p.stats(ctx); err != nil {
+	if res.After, err = p.stats(sctx); err != nil {
 		return res, err
 	}
 	res.RSSPerRequestKB = perRequest(res.Before.RSS, res.After.RSS, res.Booked)

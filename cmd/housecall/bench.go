@@ -86,7 +86,15 @@ The PostgreSQL server comes from HOUSECALL_TEST_DATABASE_URL (default: the local
 				}
 				defer pprof.StopCPUProfile()
 			}
-			res, err := bench.Run(cmd.Context(), cfg, cmd.ErrOrStderr())
+			// Ctrl-C ends the run early and still writes what it measured
+			// (a --scale run takes hours); a second Ctrl-C ends it at once.
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			go func() {
+				<-ctx.Done()
+				stop()
+			}()
+			res, err := bench.Run(ctx, cfg, cmd.ErrOrStderr())
 			if res != nil {
 				res.Table(cmd.OutOrStdout())
 				if out != "" {
