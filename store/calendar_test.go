@@ -40,6 +40,22 @@ func book(t *testing.T, st *store.Store, req, key string, start time.Time, mutat
 	return res
 }
 
+// bookAtOnce runs n bookings at the same time, the i-th with input(i).
+func bookAtOnce(st *store.Store, n int, input func(i int) workflows.BookInput) ([]workflows.BookResult, []error) {
+	var wg sync.WaitGroup
+	results := make([]workflows.BookResult, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = st.Book(context.Background(), input(i))
+		}()
+	}
+	wg.Wait()
+	return results, errs
+}
+
 // R4.1: double booking is impossible in the database itself: the exclusion
 // constraint refuses an overlapping slot (travel included), whoever writes.
 func TestR4_1_ExclusionConstraintRefusesDoubleBooking(t *testing.T) {
@@ -72,21 +88,10 @@ func TestR4_1_ExclusionConstraintRefusesDoubleBooking(t *testing.T) {
 func TestR4_1_ConcurrentBookingsOfOneEngineer(t *testing.T) {
 	st, _ := storetest.New(t)
 	addEngineer(t, st, "E-1", "north", 30)
-	const racers = 8
-	var wg sync.WaitGroup
-	results := make([]workflows.BookResult, racers)
-	errs := make([]error, racers)
-	for i := range racers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = st.Book(context.Background(), workflows.BookInput{
-				RequestID: fmt.Sprintf("SR-%d", i), Key: fmt.Sprintf("SR-%d/1", i), Region: "north",
-				Start: ten, End: ten.Add(time.Hour), Propose: true, UTCOffsetSeconds: cst,
-			})
-		}()
-	}
-	wg.Wait()
+	results, errs := bookAtOnce(st, 8, func(i int) workflows.BookInput {
+		return workflows.BookInput{RequestID: fmt.Sprintf("SR-%d", i), Key: fmt.Sprintf("SR-%d/1", i), Region: "north",
+			Start: ten, End: ten.Add(time.Hour), Propose: true, UTCOffsetSeconds: cst}
+	})
 	booked := 0
 	for i, r := range results {
 		if errs[i] != nil {
@@ -138,20 +143,10 @@ func TestR4_1_ManyBookingsOfOneHourNeverDeadlock(t *testing.T) {
 	}
 	for h := range hours {
 		start := ten.Add(time.Duration(2*h) * time.Hour)
-		var wg sync.WaitGroup
-		results := make([]workflows.BookResult, racers)
-		errs := make([]error, racers)
-		for i := range racers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				id := fmt.Sprintf("SR-%d-%d", h, i)
-				results[i], errs[i] = st.Book(context.Background(), workflows.BookInput{
-					RequestID: id, Key: id + "/1", Region: "north", Start: start, End: start.Add(time.Hour), UTCOffsetSeconds: cst,
-				})
-			}()
-		}
-		wg.Wait()
+		results, errs := bookAtOnce(st, racers, func(i int) workflows.BookInput {
+			id := fmt.Sprintf("SR-%d-%d", h, i)
+			return workflows.BookInput{RequestID: id, Key: id + "/1", Region: "north", Start: start, End: start.Add(time.Hour), UTCOffsetSeconds: cst}
+		})
 		byEngineer := map[string]int{}
 		for i, r := range results {
 			if errs[i] != nil {
