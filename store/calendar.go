@@ -121,7 +121,7 @@ func (s *Store) candidates(ctx context.Context, in workflows.BookInput) ([]Engin
 // (calendarLockClass, hashtext(engineer)): bookings of one engineer queue for
 // a millisecond instead, the second then meets the first's committed row as
 // a plain double booking and moves on to the next engineer. The exclusion
-// constraint still decides; the lock only orders. A deadlock that happens
+// constraint still decides (R4.1); the lock only orders. A deadlock that happens
 // anyway is counted and tried again.
 func (s *Store) insertAppointment(ctx context.Context, in workflows.BookInput, e Engineer, start, end time.Time) (workflows.Appointment, error) {
 	for attempt := 1; ; attempt++ {

@@ -165,7 +165,7 @@ func TestR4_1_ManyBookingsOfOneHourNeverDeadlock(t *testing.T) {
 			}
 		}
 	}
-	if n := st.DeadlocksRetried(); n != 0 {
+	if n := st.BookingDeadlocks(); n != 0 {
 		t.Fatalf("%d booking transactions deadlocked", n)
 	}
 }
